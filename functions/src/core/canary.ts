@@ -1,0 +1,147 @@
+import type { Channel, Evaluation, Platform } from './types';
+
+/**
+ * A canary's life. One comment per state; `isTerminal` says which never change again.
+ */
+export const CANARY_STATUSES = [
+  'running', //            being evaluated every tick
+  'paused', //             evaluated, but neither promoted nor rolled back automatically (yellow, no data, shared incident, breaker)
+  'promoting', //          a promotion was decided and its platform action is under way
+  'rollback_requested', // someone (policy, operator, guardian) asked for a rollback; the trigger acts on it
+  'rolling_back', //       the rollback was claimed and its steps are running
+  'rolled_back', //        every rollback step completed
+  'rollback_failed', //    a step failed past its retry budget; a human must act
+  'completed', //          the release reached its last stage and the canary ended
+  'invalid', //            the stored document failed its schema; quarantined with a message
+] as const;
+export type CanaryStatus = (typeof CANARY_STATUSES)[number];
+
+export function isTerminal(status: CanaryStatus): boolean {
+  switch (status) {
+    case 'rolled_back':
+    case 'completed':
+    case 'invalid':
+      return true;
+    case 'running':
+    case 'paused':
+    case 'promoting':
+    case 'rollback_requested':
+    case 'rolling_back':
+    case 'rollback_failed':
+      return false;
+    default: {
+      const exhaustive: never = status;
+      return exhaustive;
+    }
+  }
+}
+
+/** Statuses the scheduled evaluation looks at. */
+export const EVALUATED_STATUSES: readonly CanaryStatus[] = ['running', 'paused'];
+
+export type RollbackTrigger = 'auto-policy' | 'manual' | 'guardian';
+
+/** The promotion criteria no metric gives; posted by CI or an operator (POST /canaries/{id}/gates). */
+export interface GateStatus {
+  openP0P1Bugs?: number;
+  securityScanPassed?: boolean;
+  loadTestPassed?: boolean;
+  crossPlatformValidated?: boolean;
+  /** 0..5 */
+  userFeedbackScore?: number;
+  guardianPassed?: boolean;
+}
+
+/**
+ * Where the canary stands: kept apart from its plan (platform, release, policy) so that the pure
+ * `next()` of the rollout state machine can return a new position without touching the plan.
+ */
+export interface RolloutState {
+  channel: Channel;
+  /** Index into the channel's stage list (mobile staged percentages); 0 where a channel has one stage. */
+  stageIndex: number;
+  rolloutPercent: number;
+  stageStartedAt: number;
+  /** Start of the current uninterrupted run of green windows; null when the last judged window was not green. */
+  greenSince: number | null;
+  /** Consecutive windows with each outcome, continued across process restarts (S10). */
+  streaks: { red: number; yellow: number; noData: number; inconclusive: number };
+  /** Start of the newest window already judged, so a retried tick never counts a window twice. */
+  lastWindowStart: number | null;
+  /** Set after a rollback: the release is never promoted again. */
+  frozen: boolean;
+  /** First window judged red in the current incident (time to detect is measured from here). */
+  redSince: number | null;
+}
+
+export interface RollbackRequest {
+  /** Increases with each request for the same canary; claims are keyed by (canary, generation). */
+  generation: number;
+  requestedAt: number;
+  requestedBy: string;
+  reason: string;
+  trigger: RollbackTrigger;
+  /** When the regression began, where the evaluator knows it (first red window). */
+  onsetAt?: number;
+}
+
+/** Where the platform's release lives; each adapter reads its own part. */
+export interface ReleaseTarget {
+  /** owner/name on GitHub: dispatches always, releases for desktop. */
+  repository?: string;
+  hostingSite?: string;
+  /** Hosting channel serving this release ('live' for stable). */
+  hostingChannel?: string;
+  /** Hosting version name of the previous release, e.g. sites/S/versions/V, when CI knows it. */
+  previousHostingVersion?: string;
+  playPackage?: string;
+  playTrack?: string;
+  versionCodes?: string[];
+}
+
+export interface EvaluationSummary extends Evaluation {
+  at: number;
+  windowStart: number | null;
+}
+
+export interface Canary {
+  id: string;
+  platform: Platform;
+  release: string;
+  previousRelease: string | null;
+  /** The channel the canary started on; the current one is rollout.channel. */
+  channel: Channel;
+  status: CanaryStatus;
+  dryRun: boolean;
+  createdAt: number;
+  updatedAt: number;
+  createdBy: string;
+  target: ReleaseTarget;
+  rollout: RolloutState;
+  gates: GateStatus;
+  lastEvaluation?: EvaluationSummary;
+  /** Why the canary is paused, in the audit wording. */
+  pauseReason?: string;
+  /** Metrics could not be read: the reason and since when (visible on the document, S3/S5/S6). */
+  noData?: { since: number; streak: number; lastError?: string };
+  rollbackRequest?: RollbackRequest;
+  /** Summary of the rollback's progress; each step's own record lives in its own document. */
+  rollback?: {
+    generation: number;
+    target: string | null;
+    startedAt?: number;
+    finishedAt?: number;
+    steps?: Record<string, 'pending' | 'done' | 'failed' | 'skipped' | 'dry_run'>;
+    error?: string;
+  };
+  /** The incident's clock (seed: MTTR), set by the rollback. */
+  incident?: { onsetAt?: number; decidedAt?: number; restoredAt?: number; recoveredAt?: number };
+  /** The message of an invalid document. */
+  error?: string;
+}
+
+/** The deterministic id of the canary of (platform, release, channel): registration is idempotent on it. */
+export function canaryId(platform: Platform, release: string, channel: Channel): string {
+  const safe = release.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${platform}__${safe}__${channel}`;
+}

@@ -1,0 +1,10 @@
+/**
+ * The small interfaces the use cases in app/ need. Adapters implement them; only index.ts, cli/ and
+ * the test setup choose which adapter is plugged in. Vendor types never cross these files.
+ */
+export * from './audit';
+export * from './clock';
+export * from './canary-store';
+export * from './metrics';
+export * from './platform';
+export * from './github-facts';

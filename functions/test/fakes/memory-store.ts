@@ -1,0 +1,79 @@
+import type { Canary } from '../../src/core/canary';
+import type { AuditEntry, AuditLog, AuditQuery, StoredAuditEntry } from '../../src/ports/audit';
+import type { CanaryListQuery, CanaryRead, CanaryStore } from '../../src/ports/canary-store';
+
+/** In-memory CanaryStore for handler tests (STYLE 16); integration tests use the Firestore adapter. */
+export class MemoryCanaryStore implements CanaryStore {
+  readonly docs = new Map<string, Canary>();
+  readonly claims = new Map<string, Record<string, unknown>>();
+  readonly invalid = new Map<string, string>();
+
+  async get(id: string): Promise<CanaryRead | null> {
+    if (this.invalid.has(id)) return { ok: false, id, error: this.invalid.get(id)! };
+    const canary = this.docs.get(id);
+    return canary ? { ok: true, canary: structuredClone(canary) } : null;
+  }
+
+  async list(query: CanaryListQuery): Promise<CanaryRead[]> {
+    const statuses = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
+    const out: CanaryRead[] = [...this.invalid].map(([id, error]) => ({ ok: false as const, id, error }));
+    for (const canary of this.docs.values()) {
+      if (statuses && !statuses.includes(canary.status)) continue;
+      if (query.platform && canary.platform !== query.platform) continue;
+      out.push({ ok: true, canary: structuredClone(canary) });
+    }
+    return out.slice(0, query.limit ?? out.length);
+  }
+
+  async createIfAbsent(canary: Canary): Promise<{ created: boolean; canary: CanaryRead }> {
+    const existing = await this.get(canary.id);
+    if (existing) return { created: false, canary: existing };
+    this.docs.set(canary.id, structuredClone(canary));
+    return { created: true, canary: { ok: true, canary: structuredClone(canary) } };
+  }
+
+  async update(id: string, patch: Record<string, unknown>): Promise<void> {
+    const canary = this.docs.get(id) as unknown as Record<string, unknown> | undefined;
+    if (!canary) throw new Error(`no canary ${id}`);
+    for (const [path, value] of Object.entries(patch)) {
+      const keys = path.split('.');
+      let node = canary;
+      for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+      node[keys[keys.length - 1]] = structuredClone(value);
+    }
+    canary.updatedAt = Date.now();
+  }
+
+  async markInvalid(id: string, error: string): Promise<void> {
+    this.invalid.set(id, error);
+    this.docs.delete(id);
+  }
+
+  async claim(id: string, key: string, data: Record<string, unknown>): Promise<boolean> {
+    const k = `${id}/${key}`;
+    if (this.claims.has(k)) return false;
+    this.claims.set(k, data);
+    return true;
+  }
+}
+
+/** In-memory AuditLog with the same once-per-idempotency-key behaviour as the Firestore one. */
+export class MemoryAuditLog implements AuditLog {
+  readonly entries: StoredAuditEntry[] = [];
+
+  async append(entry: AuditEntry, idempotencyKey: string): Promise<{ id: string; created: boolean }> {
+    const existing = this.entries.find((e) => e.idempotencyKey === idempotencyKey);
+    if (existing) return { id: existing.id, created: false };
+    const id = `a${this.entries.length + 1}`;
+    this.entries.push({ ...structuredClone(entry), id, idempotencyKey, createdAt: Date.now() });
+    return { id, created: true };
+  }
+
+  async list(query: AuditQuery): Promise<StoredAuditEntry[]> {
+    return this.entries
+      .filter((e) => (query.targetId ? e.targetId === query.targetId : true))
+      .filter((e) => (query.action ? e.action === query.action : true))
+      .sort((a, b) => b.ts - a.ts)
+      .slice(0, query.limit ?? 50);
+  }
+}

@@ -1,0 +1,1 @@
+export { startFirestoreServer, type RunningFirestoreServer } from '../../src/testing/firestore-server';
