@@ -1,4 +1,4 @@
-import type { Canary, CanaryStatus } from '../core/canary';
+import type { Canary, CanaryStatus, EvaluationSummary } from '../core/canary';
 import type { Platform } from '../core/types';
 
 /** A stored canary, or the report of a document that failed its schema (never silently repaired). */
@@ -28,4 +28,30 @@ export interface CanaryStore {
    * every other (ALREADY_EXISTS). Keys: `tick-<scheduleTime>`, `rollback-<generation>`, ...
    */
   claim(id: string, key: string, data: Record<string, unknown>): Promise<boolean>;
+  /**
+   * create() of `canaries/{id}/evaluations/{key}`: the decision document of one tick. Keyed by the
+   * schedule time, so it is also the tick's claim: false when another run already decided it.
+   */
+  recordEvaluation(id: string, key: string, record: EvaluationRecord): Promise<boolean>;
+  /** Newest first. */
+  listEvaluations(id: string, limit: number): Promise<EvaluationRecord[]>;
+}
+
+/** One tick's decision, as kept in the evaluation history (bounded by a TTL on `expireAt`). */
+export interface EvaluationRecord extends EvaluationSummary {
+  /** The schedule time the tick ran for (X-CloudScheduler-ScheduleTime), ms. */
+  scheduleTime: number;
+  /** Channel and stage the canary was in when judged. */
+  channel: string;
+  rolloutPercent: number;
+  /** Effects the decision led to, e.g. ['promote'] or ['rollback']. */
+  effects: string[];
+  dryRun: boolean;
+  /** When the document may be deleted by the TTL policy, ms. */
+  expireAt: number;
+}
+
+/** Raw configuration documents (`config/{name}`); the caller validates them with its own schema. */
+export interface ConfigStore {
+  get(name: string): Promise<unknown | null>;
 }

@@ -1,12 +1,13 @@
 import type { Canary } from '../../src/core/canary';
 import type { AuditEntry, AuditLog, AuditQuery, StoredAuditEntry } from '../../src/ports/audit';
-import type { CanaryListQuery, CanaryRead, CanaryStore } from '../../src/ports/canary-store';
+import type { CanaryListQuery, CanaryRead, CanaryStore, EvaluationRecord } from '../../src/ports/canary-store';
 
 /** In-memory CanaryStore for handler tests (STYLE 16); integration tests use the Firestore adapter. */
 export class MemoryCanaryStore implements CanaryStore {
   readonly docs = new Map<string, Canary>();
   readonly claims = new Map<string, Record<string, unknown>>();
   readonly invalid = new Map<string, string>();
+  readonly evaluations = new Map<string, Map<string, EvaluationRecord>>();
 
   async get(id: string): Promise<CanaryRead | null> {
     if (this.invalid.has(id)) return { ok: false, id, error: this.invalid.get(id)! };
@@ -54,6 +55,18 @@ export class MemoryCanaryStore implements CanaryStore {
     if (this.claims.has(k)) return false;
     this.claims.set(k, data);
     return true;
+  }
+
+  async recordEvaluation(id: string, key: string, record: EvaluationRecord): Promise<boolean> {
+    const history = this.evaluations.get(id) ?? new Map<string, EvaluationRecord>();
+    this.evaluations.set(id, history);
+    if (history.has(key)) return false;
+    history.set(key, structuredClone(record));
+    return true;
+  }
+
+  async listEvaluations(id: string, limit: number): Promise<EvaluationRecord[]> {
+    return [...(this.evaluations.get(id)?.values() ?? [])].sort((a, b) => b.scheduleTime - a.scheduleTime).slice(0, limit);
   }
 }
 

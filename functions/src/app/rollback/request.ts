@@ -1,0 +1,80 @@
+import type { RollbackTrigger } from '../../core/canary';
+import type { AuditLog, CanaryStore, Clock } from '../../ports';
+
+export interface RollbackRequestInput {
+  canaryId: string;
+  reason: string;
+  trigger: RollbackTrigger;
+  /** Who asked: 'system' for the policy, the API key's name or the OIDC subject otherwise. */
+  requestedBy: string;
+  /** First red window, when the evaluator knows it. */
+  onsetAt?: number;
+}
+
+export type RollbackRequestOutcome =
+  | { status: 'requested'; generation: number }
+  | { status: 'already_requested'; generation: number }
+  | { status: 'refused'; reason: string }
+  | { status: 'not_found' };
+
+/**
+ * Asks for a rollback by writing the request onto the canary document; the Firestore trigger acts
+ * on it. Used alike by the evaluator (red), the guardian (post-deploy failure) and POST /rollback.
+ * Idempotent: a request while one is pending or running returns that one. Two racing requests
+ * both write generation N+1, and the trigger's claim on (canary, generation) lets only one act.
+ */
+export async function requestRollback(
+  deps: { canaries: CanaryStore; audit: AuditLog; clock: Clock },
+  input: RollbackRequestInput,
+): Promise<RollbackRequestOutcome> {
+  const read = await deps.canaries.get(input.canaryId);
+  if (!read) return { status: 'not_found' };
+  if (!read.ok) return { status: 'refused', reason: `canary document is invalid: ${read.error}` };
+  const canary = read.canary;
+  const generation = canary.rollbackRequest?.generation ?? 0;
+  switch (canary.status) {
+    case 'rollback_requested':
+    case 'rolling_back':
+      return { status: 'already_requested', generation };
+    case 'rolled_back':
+    case 'invalid': {
+      // D9: one automatic rollback per release; a repeat is refused and the refusal audited once.
+      const reason = `release ${canary.release} on ${canary.rollout.channel} is already ${canary.status}`;
+      await deps.audit.append(
+        {
+          ts: deps.clock.now(),
+          action: 'rollback_refused',
+          actorUid: input.requestedBy,
+          targetId: canary.release,
+          meta: { channel: canary.rollout.channel, reason, requested_reason: input.reason, trigger: input.trigger, canaryId: canary.id },
+        },
+        `rollback_refused:${canary.id}:${generation}:${input.trigger}`,
+      );
+      return { status: 'refused', reason };
+    }
+    case 'running':
+    case 'paused':
+    case 'promoting':
+    case 'rollback_failed':
+    case 'completed':
+      break;
+    default: {
+      const exhaustive: never = canary.status;
+      return exhaustive;
+    }
+  }
+  const next = generation + 1;
+  const now = deps.clock.now();
+  await deps.canaries.update(canary.id, {
+    status: 'rollback_requested',
+    rollbackRequest: {
+      generation: next,
+      requestedAt: now,
+      requestedBy: input.requestedBy,
+      reason: input.reason,
+      trigger: input.trigger,
+      ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
+    },
+  });
+  return { status: 'requested', generation: next };
+}

@@ -1,0 +1,30 @@
+import { defineBoolean, defineInt, defineSecret, defineString } from 'firebase-functions/params';
+
+/**
+ * Every deploy-time parameter and secret, declared once (STYLE 12). `.value()` is read only inside
+ * handlers; defaults are applied by the Firebase CLI at deploy time, so code that runs outside a
+ * deployment (tests, the local runner) passes values explicitly.
+ */
+
+/** JSON object {"<key name>": "<key>"}: the name becomes the audit entry's actorUid. */
+export const API_KEYS = defineSecret('API_KEYS');
+/** Token used for guardian reads, dispatches and release edits. */
+export const GITHUB_TOKEN = defineSecret('GITHUB_TOKEN');
+
+export const GITHUB_API_URL = defineString('GITHUB_API_URL', { default: 'https://api.github.com' });
+/** owner/name used when a request names no repository (so the source document's curl works). */
+export const DEFAULT_REPOSITORY = defineString('DEFAULT_REPOSITORY', { default: '' });
+
+/** JSON: {"audience": "...", "repositories": ["owner/name"], "refs": ["refs/tags/*"], "environments": []}. */
+export const OIDC_POLICY = defineString('OIDC_POLICY', { default: '' });
+
+/** Evaluate and record, act on nothing (global; canaries have their own dryRun too). */
+export const GLOBAL_DRY_RUN = defineBoolean('GLOBAL_DRY_RUN', { default: false });
+/** Kill switch: false disables automatic rollbacks entirely (manual ones still run). */
+export const AUTO_ROLLBACK_ENABLED = defineBoolean('AUTO_ROLLBACK_ENABLED', { default: true });
+/** Circuit breaker: at most this many automatic rollbacks per project per hour. */
+export const ROLLBACKS_PER_HOUR = defineInt('ROLLBACKS_PER_HOUR', { default: 3 });
+
+export const EVALUATE_SCHEDULE = defineString('EVALUATE_SCHEDULE', { default: 'every 1 minutes' });
+/** Project whose Cloud Monitoring metrics are read; empty means the functions' own project. */
+export const MONITORING_PROJECT = defineString('MONITORING_PROJECT', { default: '' });
