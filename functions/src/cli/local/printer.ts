@@ -1,0 +1,49 @@
+import type { Canary } from '../../core/canary';
+import type { TickReport } from '../../app/evaluate';
+
+/** What a person watching the local runner sees: one line per event, on stdout. */
+export interface Printer {
+  line(text: string): void;
+  tick(index: number, at: number, report: TickReport): void;
+  canaryChanged(before: Canary | undefined, after: Canary): void;
+}
+
+const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+export function consolePrinter(write: (s: string) => void = (s) => process.stdout.write(s)): Printer {
+  const line = (text: string) => write(text + '\n');
+  return {
+    line,
+    tick(index, at, report) {
+      if (report.skipped) return line(`[tick ${index} ${time(at)}] skipped: another run holds the lease`);
+      for (const invalid of report.invalid) line(`[tick ${index} ${time(at)}] ${invalid.id}: INVALID document skipped (${invalid.error})`);
+      for (const o of report.outcomes) {
+        if (o.status === 'decided') {
+          const acted = o.acted.length ? ` -> ${o.acted.join(', ')}` : '';
+          line(`[tick ${index} ${time(at)}] ${o.id}: ${o.verdict.toUpperCase()} ${o.decision}${o.dryRun ? ' (dry-run)' : ''}${acted}`);
+        } else if (o.status === 'failed') {
+          line(`[tick ${index} ${time(at)}] ${o.id}: evaluation FAILED (${o.error})`);
+        }
+      }
+    },
+    canaryChanged(before, after) {
+      if (before?.status !== after.status) {
+        const why =
+          after.status === 'rollback_requested' && after.rollbackRequest
+            ? `: ${after.rollbackRequest.reason} (trigger ${after.rollbackRequest.trigger})`
+            : after.status === 'paused' && after.pauseReason
+              ? `: ${after.pauseReason}`
+              : after.status === 'rollback_failed' && after.rollback?.error
+                ? `: ${after.rollback.error}`
+                : '';
+        line(`  ${after.id}: status ${before?.status ?? '(new)'} -> ${after.status}${why}`);
+      }
+      const steps = after.rollback?.steps ?? {};
+      for (const [step, state] of Object.entries(steps)) {
+        if (before?.rollback?.steps?.[step] !== state && state !== 'pending') {
+          line(`  ${after.id}: rollback step ${step}: ${state}`);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { Firestore } from 'firebase-admin/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore } from '../../adapters/firestore';
+import { createFirestoreLease } from '../../adapters/firestore/lease';
+import { createFirestoreRollbackLedger } from '../../adapters/firestore/rollback-ledger';
+import { createGitHubClient } from '../../adapters/github/client';
+import { createGitHubGuardianFacts } from '../../adapters/github/guardian-facts';
+import { createPlatformActuators } from '../../adapters/platform-registry';
+import { defaultEvaluateSettings, type EvaluateDeps, type EvaluateLogger } from '../../app/evaluate';
+import { DEFAULT_ROLLBACK_SETTINGS, realSleep, type RollbackDeps } from '../../app/rollback/deps';
+import { initialRolloutState } from '../../core/tick';
+import { defaultPolicy } from '../../config/default-policy';
+import { createAuthenticator } from '../../http/auth';
+import type { ApiDeps } from '../../http/deps';
+import type { Clock, MetricsSource } from '../../ports';
+import type { RollbackStepName } from '../../ports/platform';
+import type { LocalOptions } from './options';
+
+/** Which outside systems the local runner may really act on, and why not where it may not. */
+export interface LocalMode {
+  dryRun: boolean;
+  disabledSteps: RollbackStepName[];
+  notes: string[];
+}
+
+export function localMode(options: LocalOptions): LocalMode {
+  const notes: string[] = [];
+  if (!options.github.token) {
+    notes.push('no GITHUB_TOKEN: every platform action runs in DRY-RUN (recorded, nothing sent)');
+    return { dryRun: true, disabledSteps: [], notes };
+  }
+  notes.push(`GitHub: acting for real on ${options.github.repository} via ${options.github.apiUrl ?? 'https://api.github.com'}`);
+  const google = Boolean(options.googleAccessToken || options.googleAdc);
+  if (!google) notes.push('no Google credentials (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_ACCESS_TOKEN): Hosting and Play steps are switched off');
+  return { dryRun: false, disabledSteps: google ? [] : ['hosting_release', 'play_halt'], notes };
+}
+
+async function googleAuth(options: LocalOptions): Promise<unknown> {
+  const { GoogleAuth, OAuth2Client } = await import('google-auth-library');
+  if (options.googleAccessToken) {
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: options.googleAccessToken, expiry_date: Date.now() + 3600e3 });
+    return client;
+  }
+  return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/androidpublisher'] });
+}
+
+const quietLogger: EvaluateLogger = { info: () => undefined, warn: () => undefined, error: (m, f) => console.error(`evaluate: ${m}`, f ?? '') };
+
+/**
+ * The same adapters the deployed functions plug in, pointed at the local Firestore and at the
+ * outside services the environment names. Only the clock and the metrics source are local.
+ */
+export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsSource, options: LocalOptions, mode: LocalMode, windowMs: number) {
+  const canaries = createFirestoreCanaryStore(db);
+  const audit = createFirestoreAuditLog(db);
+  const config = createFirestoreConfigStore(db);
+  const github = () =>
+    createGitHubClient({ token: options.github.token || 'dry-run', baseUrl: options.github.apiUrl, retry: { enabled: false }, maxRateLimitWaitMs: 0 });
+  const auth = await googleAuth(options);
+  const actuators = createPlatformActuators({
+    clock,
+    github: { client: github, defaultRepository: options.github.repository },
+    play: { auth, rootUrl: options.playRootUrl },
+    hosting: { auth, rootUrl: options.hostingRootUrl },
+    disabled: mode.disabledSteps,
+  });
+
+  const api: ApiDeps = {
+    canaries,
+    audit,
+    config,
+    clock,
+    github: createGitHubGuardianFacts(() =>
+      createGitHubClient({ token: options.github.token || 'none', baseUrl: options.github.apiUrl, maxRateLimitWaitMs: 5_000 }),
+    ),
+    authenticate: createAuthenticator({ apiKeys: () => ({ local: options.apiKey }) }),
+    defaultRepository: options.github.repository,
+    initialRollout: (platform, channel, now) => initialRolloutState(defaultPolicy, platform, channel, now),
+    log: () => undefined,
+  };
+  const evaluate: EvaluateDeps = {
+    canaries,
+    audit,
+    config,
+    metrics,
+    actuators,
+    lease: createFirestoreLease(db),
+    clock,
+    logger: quietLogger,
+    // Decisions are real locally (the story must show a rollback); only platform actions are dry-run.
+    settings: { ...defaultEvaluateSettings, globalDryRun: false, windowMs, ingestionLagMs: 0 },
+  };
+  const rollback: RollbackDeps = {
+    canaries,
+    audit,
+    ledger: createFirestoreRollbackLedger(db),
+    actuators,
+    clock,
+    sleep: realSleep,
+    settings: { ...DEFAULT_ROLLBACK_SETTINGS, globalDryRun: mode.dryRun, backoffBaseMs: 200 },
+  };
+  return { api, evaluate, rollback };
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defaultPolicy } from '../config/default-policy';
+import { loadPolicyFile } from '../config/policy-file';
+import type { Policy } from '../config/policy-schema';
+import { parseScenario, scenarioWindows, type Scenario } from '../config/scenario-schema';
+import { evaluateTick, initialRolloutState, lookbackWindows } from '../core/tick';
+import type { Evaluation, MetricName } from '../core/types';
+
+/**
+ * `npm run --silent replay -- [--policy FILE] SCENARIO.json` (shared/spec/replay-format.md):
+ * JSON Lines on stdout, one per window; people's messages on stderr; exit 2 with one line naming
+ * the bad field when the input is invalid. Runs the same evaluateTick as the scheduled function.
+ */
+
+export interface ReplayLine {
+  window: number;
+  t: string;
+  verdict: Evaluation['verdict'];
+  decision: Evaluation['decision'];
+  reasons: string[];
+  metrics: Evaluation['metrics'];
+}
+
+function round(v: number | null, digits: number): number | null {
+  return v === null ? null : Number(v.toFixed(digits));
+}
+
+function rounded(metrics: Evaluation['metrics']): Evaluation['metrics'] {
+  const out = { ...metrics };
+  for (const k of Object.keys(out) as MetricName[]) {
+    const d = k === 'p95_latency' ? 1 : 6;
+    out[k] = { ...out[k], canary: round(out[k].canary, d), baseline: round(out[k].baseline, d) };
+  }
+  return out;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/** Replays a validated scenario window by window with a sliding history, as the scheduler would. */
+export function* replayScenario(scenario: Scenario, policy: Policy): Generator<ReplayLine> {
+  const windows = scenarioWindows(scenario);
+  const windowMs = scenario.windowSeconds * 1000;
+  const keep = lookbackWindows(policy, windowMs);
+  let state = initialRolloutState(policy, scenario.platform, scenario.channel, Date.parse(scenario.start));
+  for (let i = 0; i < windows.length; i++) {
+    const end = windows[i]!.start + windowMs;
+    const r = evaluateTick({ policy, platform: scenario.platform, state, windows: windows.slice(Math.max(0, i - keep + 1), i + 1), gates: {}, now: end });
+    state = r.state;
+    const e = r.evaluation;
+    yield { window: i, t: iso(end), verdict: e.verdict, decision: e.decision, reasons: e.reasons, metrics: rounded(e.metrics) };
+    if (e.decision === 'rollback' || e.decision === 'promote') return;
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message.replace(/[\r\n]+/g, ' ')}\n`);
+  process.exit(2);
+}
+
+function main(argv: string[]): void {
+  let policy: Policy = defaultPolicy;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--policy') {
+      const path = argv[++i];
+      if (!path) fail('--policy: needs a FILE');
+      const r = loadPolicyFile(resolve(process.env.INIT_CWD ?? process.cwd(), path));
+      if (!r.ok) fail(`policy ${r.error}`);
+      policy = r.policy;
+    } else if (a.startsWith('--')) fail(`${a}: unknown option (usage: replay [--policy FILE] SCENARIO.json)`);
+    else files.push(a);
+  }
+  if (files.length !== 1) fail('usage: replay [--policy FILE] SCENARIO.json');
+  const file = files[0]!;
+  // `npm --prefix functions run` runs us inside functions/: read paths as the user typed them.
+  const base = process.env.INIT_CWD ?? process.cwd();
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(resolve(base, file), 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    fail(e.code ? `${file}: cannot read (${e.code})` : `${file}: invalid JSON (${e.message})`);
+  }
+  const parsed = parseScenario(json);
+  if (!parsed.ok) fail(parsed.error);
+  const { scenario } = parsed;
+  let last: ReplayLine | null = null;
+  for (const line of replayScenario(scenario, policy)) {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    last = line;
+  }
+  const summary = last ? `window ${last.window}: ${last.decision} (${last.verdict})${last.reasons.length ? ` - ${last.reasons.join('; ')}` : ''}` : 'no windows';
+  process.stderr.write(`replayed "${scenario.name}" (${scenario.platform} ${scenario.channel} ${scenario.release}): ${summary}\n`);
+}
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`replay failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

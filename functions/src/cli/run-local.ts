@@ -1,0 +1,158 @@
+/**
+ * npm start — the whole product in one process, on a laptop, without a Firebase project, Java or
+ * credentials: a Firestore-protocol server (or the one FIRESTORE_EMULATOR_HOST names), the same
+ * Express app the `api` function serves, the same scheduled evaluation on a short interval, and a
+ * listener on canary documents that runs the same handler as the Firestore trigger. Metrics come
+ * from a replay-format scenario played one window per tick; platform actions are dry-run unless
+ * credentials are given. See the README ("The local runner") for the environment it reads.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { deleteApp, initializeApp } from 'firebase-admin/app';
+import { getFirestore } from 'firebase-admin/firestore';
+import { createFirestoreCanaryStore, useDb } from '../adapters/firestore';
+import { createScenarioMetricsSource, loadScenarioFile } from '../adapters/scenario/source';
+import { evaluateAll } from '../app/evaluate';
+import { reconcileRollbacks } from '../app/rollback/reconcile';
+import { isTerminal, type Canary } from '../core/canary';
+
+/** The story ends when the canary is done, or its rollback was recorded in dry-run (nothing more will happen). */
+function storyFinished(canary: Canary): boolean {
+  if (isTerminal(canary.status) || canary.status === 'rollback_failed') return true;
+  const steps = Object.values(canary.rollback?.steps ?? {});
+  return steps.length > 0 && steps.every((s) => s === 'dry_run');
+}
+import { onCanaryWrite } from '../functions/canary-trigger';
+import { createApp } from '../http/app';
+import { startFirestoreServer, type RunningFirestoreServer } from '../testing/firestore-server';
+import { readLocalOptions } from './local/options';
+import { consolePrinter } from './local/printer';
+import { curlExamples, registerStoryCanary } from './local/story';
+import { SteppedClock } from './local/virtual-clock';
+import { quietStructuredLogs } from './local/quiet-logs';
+import { localMode, localWiring } from './local/wiring';
+import { printAuditTrail, sealAndVerify } from './local/audit-summary';
+
+async function main(): Promise<void> {
+  const options = readLocalOptions(process.argv.slice(2), process.env);
+  const out = consolePrinter();
+  quietStructuredLogs(options.verbose);
+  const scenario = await loadScenarioFile(options.scenarioPath);
+  const windowMs = scenario.windowSeconds * 1000;
+
+  let firestore: RunningFirestoreServer | undefined;
+  if (!process.env.FIRESTORE_EMULATOR_HOST) {
+    firestore = await startFirestoreServer();
+    process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
+  }
+  process.env.GCLOUD_PROJECT ??= options.projectId;
+  const app = initializeApp({ projectId: options.projectId });
+  const db = getFirestore(app);
+  useDb(db);
+
+  const clock = new SteppedClock(Math.floor(Date.now() / windowMs) * windowMs, windowMs, options.tickMs);
+  const metrics = createScenarioMetricsSource([scenario]);
+  const mode = localMode(options);
+  const wiring = await localWiring(db, clock, metrics, options, mode, windowMs);
+  wiring.api.log = (record) => out.line(`  api: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}`);
+
+  const server: Server = createApp(wiring.api).listen(options.port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  out.line(`Canary Guardian, local runner (project ${options.projectId}, Firestore ${process.env.FIRESTORE_EMULATOR_HOST}${firestore ? ' in-process' : ''})`);
+  out.line(`API listening on ${baseUrl}   key: ${options.apiKey}`);
+  for (const note of mode.notes) out.line(`note: ${note}`);
+  out.line(`scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms)`);
+  out.line('try:');
+  for (const cmd of curlExamples(baseUrl, options.apiKey, scenario)) out.line(`  ${cmd}`);
+
+  // The listener plays the Firestore trigger: every canary write goes to the same handler.
+  const store = createFirestoreCanaryStore(db);
+  const seen = new Map<string, Canary>();
+  const running = new Map<string, Promise<unknown>>();
+  let writes = 0;
+  const unsubscribe = db.collection('canaries').onSnapshot((snapshot) => {
+    for (const change of snapshot.docChanges()) {
+      if (change.type === 'removed') continue;
+      const id = change.doc.id;
+      void store.get(id).then((read) => {
+        if (read?.ok) {
+          out.canaryChanged(seen.get(id), read.canary);
+          seen.set(id, read.canary);
+        }
+      });
+      const event = { id: `local-${++writes}`, params: { canaryId: id }, data: { before: undefined, after: change.doc } };
+      const previous = running.get(id) ?? Promise.resolve();
+      const next = previous
+        .then(() => onCanaryWrite(async () => wiring.rollback, event as unknown as Parameters<typeof onCanaryWrite>[1]))
+        .catch((err: unknown) => out.line(`  ${id}: rollback handler failed: ${String((err as Error)?.message ?? err)}`));
+      running.set(id, next);
+    }
+  });
+
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (timer) clearTimeout(timer);
+    unsubscribe();
+    await Promise.allSettled([...running.values()]);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections?.();
+    await deleteApp(app).catch(() => undefined);
+    firestore?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  // The story's canary is registered through the API as CI would; --no-register leaves that to the
+  // caller (the end-to-end test registers it itself) and follows the first canary that appears.
+  let storyCanaryId: string | undefined;
+  if (options.register) {
+    storyCanaryId = await registerStoryCanary(baseUrl, options.apiKey, scenario, options.github.repository);
+    out.line(`registered canary ${storyCanaryId} through POST /canaries`);
+  } else {
+    out.line('waiting for a canary to be registered through POST /canaries');
+  }
+
+  const startedAt = Date.now();
+  let tick = 0;
+  const loop = async () => {
+    if (stopping) return;
+    tick++;
+    const at = clock.advance();
+    try {
+      const report = await evaluateAll(wiring.evaluate, new Date(at).toISOString());
+      out.tick(tick, at, report);
+      await reconcileRollbacks(wiring.rollback, 'local-reconciler');
+    } catch (err) {
+      out.line(`[tick ${tick}] failed: ${String((err as Error)?.message ?? err)}`);
+    }
+    await Promise.allSettled([...running.values()]);
+    storyCanaryId ??= [...seen.keys()][0];
+    const read = storyCanaryId === undefined ? null : await store.get(storyCanaryId);
+    const finished = storyCanaryId === undefined ? false : read ? !read.ok || storyFinished(read.canary) : false;
+    if (finished || metrics.exhausted()) {
+      out.line(finished ? `story finished: ${storyCanaryId} is ${read?.ok ? read.canary.status : 'invalid'}` : 'scenario played out');
+      await printAuditTrail(db, out);
+      await sealAndVerify(db, out);
+      if (options.exitWhenDone) return void stop(0);
+      out.line(`the API keeps serving on ${baseUrl}; Ctrl-C to stop`);
+      return;
+    }
+    if (options.exitWhenDone && Date.now() - startedAt > options.maxRunMs) {
+      out.line(`gave up after ${options.maxRunMs} ms`);
+      return void stop(1);
+    }
+    timer = setTimeout(() => void loop(), options.tickMs);
+  };
+  timer = setTimeout(() => void loop(), options.tickMs);
+}
+
+main().catch((err) => {
+  process.stderr.write(`local runner failed: ${String((err as Error)?.message ?? err)}\n`);
+  process.exit(1);
+});
