@@ -27,18 +27,18 @@ export interface LocalOptions {
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
-function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+function int(name: string, fallback: number, env: NodeJS.ProcessEnv, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
 export function readLocalOptions(argv: string[], env: NodeJS.ProcessEnv): LocalOptions {
   const scenarioArg = argv.find((a) => !a.startsWith('--'));
   return {
-    port: int('PORT', 8787, env),
+    port: int('PORT', 8787, env, 0),
     tickMs: int('LOCAL_TICK_MS', 1000, env),
     scenarioPath: resolve(scenarioArg ?? env.LOCAL_SCENARIO ?? resolve(REPO_ROOT, 'examples', 'degrading-alpha.json')),
     apiKey: env.LOCAL_API_KEY || `local-${randomBytes(12).toString('hex')}`,
