@@ -2,3 +2,8 @@
  * The deployed functions, one line each. Everything else lives in small files named for what they do.
  */
 export {};
+export { canaryRollbackTrigger } from './functions/canary-trigger';
+export { reconcileRollbacksJob } from './functions/reconcile-rollbacks';
+export { evaluateCanaries } from './functions/evaluate-canaries';
+export { sealAuditJob } from './functions/seal-audit';
+export { api } from './functions/api';

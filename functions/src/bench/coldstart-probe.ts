@@ -6,7 +6,7 @@
  * For `invoke` it also reports which heavy client libraries ended up loaded, so a function that
  * pays for a client it does not use shows up.
  */
-import { createServer, request } from 'node:http';
+import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -25,8 +25,13 @@ type Endpoint = { httpsTrigger?: unknown; scheduleTrigger?: unknown; eventTrigge
 type Deployed = ((...args: unknown[]) => unknown) & { __endpoint?: Endpoint };
 
 async function callHttp(fn: Deployed, path: string, headers: Record<string, string>, method = 'GET'): Promise<number> {
-  const server = createServer((req, res) => void fn(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  // The Functions Framework hands functions Express requests (the scheduler wrapper needs req.header).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const express = require('express') as typeof import('express');
+  const app = express();
+  app.use((req, res) => void fn(req, res));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
   const status = await new Promise<number>((done, fail) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {

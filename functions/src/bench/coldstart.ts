@@ -4,7 +4,8 @@
  * and each deployed function's first invocation with the heavy client libraries it loaded (none it
  * does not use). Functions talk to an in-process Firestore server; outside APIs are not called.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { startFirestoreServer } from '../testing/firestore-server';
 
@@ -26,9 +27,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function run(env: NodeJS.ProcessEnv, ...args: string[]): ProbeResult {
-  const out = execFileSync(process.execPath, [probe, ...args], { env, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!) as ProbeResult;
+// Asynchronous on purpose: the Firestore server the probes talk to runs in this process.
+async function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<ProbeResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, [probe, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
 }
 
 async function main(): Promise<void> {
@@ -48,8 +50,8 @@ async function main(): Promise<void> {
     let exports: string[] = [];
     for (let i = 0; i < RUNS; i++) {
       // Interleaved, so drift in machine load hits both alike.
-      providers.push(run(env, 'providers').requireMs);
-      const e = run(env, 'entry');
+      providers.push((await run(env, 'providers')).requireMs);
+      const e = await run(env, 'entry');
       entry.push(e.requireMs);
       exports = e.exports ?? [];
     }
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     console.log(`require built entry (lib/index.js):         ${e.toFixed(1)} ms  (${(e / p).toFixed(2)}x providers; target <= 1.5x: ${e <= 1.5 * p ? 'met' : 'NOT met'})`);
     console.log('first invocation per function (fresh process each):');
     for (const name of exports) {
-      const r = run(env, 'invoke', name);
+      const r = await run(env, 'invoke', name);
       console.log(
         `  ${name.padEnd(22)} require ${r.requireMs.toFixed(1)} ms, first invocation ${r.firstInvocationMs!.toFixed(1)} ms (${r.outcome}); heavy clients loaded: ${r.heavyLoaded!.length ? r.heavyLoaded!.join(', ') : 'none'}`,
       );

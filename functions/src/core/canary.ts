@@ -65,13 +65,21 @@ export interface RolloutState {
   /** Start of the current uninterrupted run of green windows; null when the last judged window was not green. */
   greenSince: number | null;
   /** Consecutive windows with each outcome, continued across process restarts (S10). */
-  streaks: { red: number; yellow: number; noData: number; inconclusive: number };
+  streaks: { red: number; yellow: number; noData: number; inconclusive: number; green?: number };
   /** Start of the newest window already judged, so a retried tick never counts a window twice. */
   lastWindowStart: number | null;
   /** Set after a rollback: the release is never promoted again. */
   frozen: boolean;
   /** First window judged red in the current incident (time to detect is measured from here). */
   redSince: number | null;
+  /** The evaluator paused the canary (yellow, shared incident, no data); lifted after enough green windows. */
+  paused?: boolean;
+  /** Why the evaluator paused, in the audit wording. */
+  pauseReasons?: string[];
+  /** The last stage finished green: the rollout is complete and nothing more is decided. */
+  completed?: boolean;
+  /** `now` of the last tick counted as "no data" without windows, so a retried tick counts once. */
+  lastNoDataTickAt?: number | null;
 }
 
 export interface RollbackRequest {

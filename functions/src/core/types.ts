@@ -62,3 +62,9 @@ export interface Evaluation {
   /** True when canary and baseline degraded together: an incident the release did not cause. */
   sharedIncident?: boolean;
 }
+
+/** A rollout position on a platform; structurally the same as ports/platform.ts PromotionStep. */
+export interface RolloutStep {
+  channel: Channel;
+  rolloutPercent: number;
+}

@@ -1,4 +1,9 @@
-import type { AuditLog, CanaryStore, Clock } from '../ports';
+import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts } from '../ports';
+import type { RolloutState } from '../core/canary';
+import type { Channel, Platform } from '../core/types';
+import type { Authenticator } from './auth';
+import type { LogSink } from './log';
+import type { RateLimitOptions } from './rate-limit';
 
 /**
  * What the Express app needs, passed in by whoever builds it (the deployed function, the local
@@ -8,4 +13,20 @@ export interface ApiDeps {
   canaries: CanaryStore;
   audit: AuditLog;
   clock: Clock;
+
+  // --- guardian, audit, canaries, auth (issue 4). Optional so other route groups' tests can omit them.
+  /** Checks the Authorization header. Absent: every request is refused with 401 (fail closed). */
+  authenticate?: Authenticator;
+  /** GitHub reads for the guardian and the bug count of the canary gates. */
+  github?: GitHubFacts;
+  /** `config/guardian` (the guardian policy); absent: the shipped defaults. */
+  config?: ConfigStore;
+  /** owner/name used when a request names no repository (DEFAULT_REPOSITORY). */
+  defaultRepository?: string;
+  /** The starting rollout position of a newly registered canary. */
+  initialRollout?: (platform: Platform, channel: Channel, now: number) => RolloutState;
+  /** Per-caller request budget (H10). */
+  rateLimit?: RateLimitOptions;
+  /** Where the one structured record per request goes; firebase-functions/logger by default. */
+  log?: LogSink;
 }

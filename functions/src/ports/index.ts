@@ -8,3 +8,4 @@ export * from './canary-store';
 export * from './metrics';
 export * from './platform';
 export * from './github-facts';
+export * from './rollback-ledger';

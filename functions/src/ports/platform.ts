@@ -38,3 +38,38 @@ export interface PromotionStep {
 export interface PlatformActuators {
   promote(canary: Canary, from: PromotionStep, to: PromotionStep): Promise<ActionOutcome>;
 }
+
+/** The rollback's outside effects, one per platform action; each is a step with a record of its own. */
+export const ROLLBACK_STEPS = ['dispatch', 'hosting_release', 'github_release', 'play_halt'] as const;
+export type RollbackStepName = (typeof ROLLBACK_STEPS)[number];
+
+/** Everything a rollback step needs to know, fixed when the rollback was planned. */
+export interface RollbackContext {
+  canary: Canary;
+  /** `<canaryId>:<generation>`: sent in the dispatch so the receiving workflow drops a duplicate. */
+  rollbackId: string;
+  /** The bad release. */
+  version: string;
+  /** The last known-good release (never null: a rollback without one is refused before any step). */
+  rollbackTo: string;
+  reason: string;
+  /** When the rollback was requested, ms (the dispatch payload's `timestamp`). */
+  timestamp: number;
+}
+
+/**
+ * One platform action of a rollback. `execute` must be safe to call again after a crash or a lost
+ * response: it reads the platform's state first and answers `already_done` when there is nothing
+ * left to do (the one exception, the dispatch, carries the rollback id for the receiver to dedupe).
+ */
+export interface RollbackStep {
+  readonly name: RollbackStepName;
+  /** The requests it would send, recorded instead of sending in dry-run or with the kill switch off. */
+  describe(ctx: RollbackContext): string;
+  execute(ctx: RollbackContext): Promise<ActionOutcome>;
+}
+
+/** Chooses, per canary, which rollback steps run (configuration per platform; each can be disabled). */
+export interface RollbackActuators {
+  rollbackSteps(canary: Canary): RollbackStep[];
+}

@@ -32,6 +32,20 @@ export async function requestRollback(
   if (!read.ok) return { status: 'refused', reason: `canary document is invalid: ${read.error}` };
   const canary = read.canary;
   const generation = canary.rollbackRequest?.generation ?? 0;
+  // Each refusal is audited once per (canary, generation, trigger): a policy asking every tick leaves one entry.
+  const refuse = async (reason: string): Promise<RollbackRequestOutcome> => {
+    await deps.audit.append(
+      {
+        ts: deps.clock.now(),
+        action: 'rollback_refused',
+        actorUid: input.requestedBy,
+        targetId: canary.release,
+        meta: { channel: canary.rollout.channel, reason, requested_reason: input.reason, trigger: input.trigger, canaryId: canary.id },
+      },
+      `rollback_refused:${canary.id}:${generation}:${input.trigger}`,
+    );
+    return { status: 'refused', reason };
+  };
   switch (canary.status) {
     case 'rollback_requested':
     case 'rolling_back':
@@ -39,18 +53,7 @@ export async function requestRollback(
     case 'rolled_back':
     case 'invalid': {
       // D9: one automatic rollback per release; a repeat is refused and the refusal audited once.
-      const reason = `release ${canary.release} on ${canary.rollout.channel} is already ${canary.status}`;
-      await deps.audit.append(
-        {
-          ts: deps.clock.now(),
-          action: 'rollback_refused',
-          actorUid: input.requestedBy,
-          targetId: canary.release,
-          meta: { channel: canary.rollout.channel, reason, requested_reason: input.reason, trigger: input.trigger, canaryId: canary.id },
-        },
-        `rollback_refused:${canary.id}:${generation}:${input.trigger}`,
-      );
-      return { status: 'refused', reason };
+      return refuse(`release ${canary.release} on ${canary.rollout.channel} is already ${canary.status}`);
     }
     case 'running':
     case 'paused':
@@ -62,6 +65,14 @@ export async function requestRollback(
       const exhaustive: never = canary.status;
       return exhaustive;
     }
+  }
+  // A rollback that failed, or that a guard rail held back (breaker, kill switch, dry-run: the
+  // canary paused with this request's rollback record), waits for a human: automatic triggers do
+  // not ask again every tick.
+  const heldBack = canary.status === 'paused' && canary.rollbackRequest !== undefined && canary.rollback?.generation === generation;
+  const waitsForHuman = canary.status === 'rollback_failed' || heldBack;
+  if (waitsForHuman && input.trigger !== 'manual') {
+    return refuse(`release ${canary.release} waits for a human after its last rollback (${canary.status}${canary.pauseReason ? `: ${canary.pauseReason}` : ''})`);
   }
   const next = generation + 1;
   const now = deps.clock.now();

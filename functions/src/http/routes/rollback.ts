@@ -1,5 +1,66 @@
 import type { Router } from 'express';
+import { z } from 'zod';
+import { requestRollback } from '../../app/rollback/request';
+import { canaryId, isTerminal, type Canary } from '../../core/canary';
+import { CHANNELS, PLATFORMS } from '../../core/types';
+import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
+import { HttpError, parseOr400, sendJson } from '../errors';
+import { Channel, Platform, Release } from '../schemas';
 
-/** POST /rollback (manual / emergency rollback). Filled in by the rollback work. */
-export function registerRollbackRoutes(_router: Router, _deps: ApiDeps): void {}
+/** `gh workflow run rollback.yml -f version=... -f reason=...` as a body; platform/channel disambiguate. */
+export const RollbackBody = z.strictObject({
+  version: Release,
+  reason: z
+    .string()
+    .trim()
+    .min(1, { error: 'a reason is required' })
+    .max(2000)
+    .refine((s) => !/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s), { error: 'control, line-separator and bidi characters are not allowed' }),
+  platform: Platform.optional(),
+  channel: Channel.optional(),
+});
+
+/** The canaries of this release (ids are deterministic), narrowed by platform / current channel. */
+async function findCanary(deps: ApiDeps, body: z.infer<typeof RollbackBody>): Promise<Canary> {
+  const platforms = body.platform ? [body.platform] : PLATFORMS;
+  const ids = platforms.flatMap((p) => CHANNELS.map((ch) => canaryId(p, body.version, ch)));
+  const reads = await Promise.all(ids.map((id) => deps.canaries.get(id)));
+  const found = reads
+    .flatMap((r) => (r?.ok ? [r.canary] : []))
+    .filter((c) => !body.channel || c.channel === body.channel || c.rollout.channel === body.channel);
+  if (found.length === 0) throw new HttpError(404, { error: 'not_found', detail: `no canary of release ${body.version}`, version: body.version });
+  // A live canary wins over finished ones; a finished one is still answered (refused below, D9).
+  const live = found.filter((c) => !isTerminal(c.status));
+  const pick = live.length > 0 ? live : found;
+  if (pick.length > 1) {
+    throw new HttpError(409, { error: 'ambiguous', detail: 'several canaries match: name platform and/or channel', candidates: pick.map((c) => c.id) });
+  }
+  return pick[0];
+}
+
+/**
+ * POST /rollback: the manual / emergency rollback. Sets the request (trigger `manual`, the caller
+ * as actor); the Firestore trigger does the work. 202 with the canary id; a repeat while one is
+ * pending or running answers the same 202 (idempotent); after completion, 409 (audited refusal).
+ */
+export function registerRollbackRoutes(router: Router, deps: ApiDeps): void {
+  router.post('/rollback', async (req, res) => {
+    const body = parseOr400(RollbackBody, req.body, 'body');
+    const canary = await findCanary(deps, body);
+    const outcome = await requestRollback(deps, { canaryId: canary.id, reason: body.reason, trigger: 'manual', requestedBy: callerOf(res).actor });
+    switch (outcome.status) {
+      case 'requested':
+      case 'already_requested':
+        return sendJson(res, 202, { canaryId: canary.id, status: outcome.status, generation: outcome.generation });
+      case 'refused':
+        throw new HttpError(409, { error: 'rollback_refused', canaryId: canary.id, reason: outcome.reason });
+      case 'not_found':
+        throw new HttpError(404, { error: 'not_found', canaryId: canary.id });
+      default: {
+        const exhaustive: never = outcome;
+        return exhaustive;
+      }
+    }
+  });
+}

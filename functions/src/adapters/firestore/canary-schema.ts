@@ -1,0 +1,144 @@
+import { Timestamp } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { CANARY_STATUSES, type Canary } from '../../core/canary';
+import { CHANNELS, METRICS, PLATFORMS } from '../../core/types';
+import type { EvaluationRecord } from '../../ports/canary-store';
+import { anyNumber, finite, optional, timestampMs, withoutUndefined } from './values';
+
+const verdict = z.enum(['green', 'yellow', 'red', 'inconclusive']);
+const metricResult = z.object({
+  canary: anyNumber.nullable(),
+  baseline: anyNumber.nullable(),
+  threshold: anyNumber,
+  status: verdict,
+});
+
+/** EvaluationSummary: the evaluator's judgement as kept on the canary and in the history. */
+export const evaluationSummarySchema = z.object({
+  verdict,
+  decision: z.enum(['continue', 'pause', 'rollback', 'promote']),
+  reasons: z.array(z.string()),
+  metrics: z.record(z.enum(METRICS), metricResult),
+  sharedIncident: optional(z.boolean()),
+  at: finite,
+  windowStart: finite.nullable(),
+});
+
+const rollbackStepStatus = z.enum(['pending', 'done', 'failed', 'skipped', 'dry_run']);
+
+/**
+ * `canaries/{id}` as stored: the domain Canary without `id` (the document id), with createdAt and
+ * updatedAt as Firestore Timestamps (console-readable, ordered by the canaries queries); every
+ * other time is ms since the epoch, as in the domain. Parsing yields the domain Canary.
+ */
+export const canaryDocSchema = z.object({
+  platform: z.enum(PLATFORMS),
+  release: z.string().min(1),
+  previousRelease: z.string().nullable(),
+  channel: z.enum(CHANNELS),
+  status: z.enum(CANARY_STATUSES),
+  dryRun: z.boolean(),
+  createdAt: timestampMs,
+  updatedAt: timestampMs,
+  createdBy: z.string(),
+  target: z.object({
+    repository: optional(z.string()),
+    hostingSite: optional(z.string()),
+    hostingChannel: optional(z.string()),
+    previousHostingVersion: optional(z.string()),
+    playPackage: optional(z.string()),
+    playTrack: optional(z.string()),
+    versionCodes: optional(z.array(z.string())),
+  }),
+  rollout: z.object({
+    channel: z.enum(CHANNELS),
+    stageIndex: z.number().int().min(0),
+    rolloutPercent: z.number().min(0).max(100),
+    stageStartedAt: finite,
+    greenSince: finite.nullable(),
+    streaks: z.object({ red: finite, yellow: finite, noData: finite, inconclusive: finite, green: optional(finite) }),
+    lastWindowStart: finite.nullable(),
+    frozen: z.boolean(),
+    redSince: finite.nullable(),
+    // The evaluator's pause, completion and retried-tick guard (core/canary.ts RolloutState): kept so
+    // hysteresis and streaks continue after a restart (S9, S10).
+    paused: optional(z.boolean()),
+    pauseReasons: optional(z.array(z.string())),
+    completed: optional(z.boolean()),
+    lastNoDataTickAt: optional(finite.nullable()),
+  }),
+  gates: z.object({
+    openP0P1Bugs: optional(finite),
+    securityScanPassed: optional(z.boolean()),
+    loadTestPassed: optional(z.boolean()),
+    crossPlatformValidated: optional(z.boolean()),
+    userFeedbackScore: optional(finite),
+    guardianPassed: optional(z.boolean()),
+  }),
+  lastEvaluation: optional(evaluationSummarySchema),
+  pauseReason: optional(z.string()),
+  noData: optional(z.object({ since: finite, streak: finite, lastError: optional(z.string()) })),
+  rollbackRequest: optional(
+    z.object({
+      generation: z.number().int().min(0),
+      requestedAt: finite,
+      requestedBy: z.string(),
+      reason: z.string(),
+      trigger: z.enum(['auto-policy', 'manual', 'guardian']),
+      onsetAt: optional(finite),
+    }),
+  ),
+  rollback: optional(
+    z.object({
+      generation: z.number().int().min(0),
+      target: z.string().nullable(),
+      startedAt: optional(finite),
+      finishedAt: optional(finite),
+      steps: optional(z.record(z.string(), rollbackStepStatus)),
+      error: optional(z.string()),
+    }),
+  ),
+  incident: optional(
+    z.object({ onsetAt: optional(finite), decidedAt: optional(finite), restoredAt: optional(finite), recoveredAt: optional(finite) }),
+  ),
+  error: optional(z.string()),
+});
+
+// Compile-time guard: a field added to Canary without a schema entry here fails the typecheck,
+// instead of being dropped silently on every read.
+type SchemaKeys = keyof z.output<typeof canaryDocSchema>;
+const everyCanaryFieldHasASchema: Exclude<keyof Canary, SchemaKeys | 'id'> extends never ? true : never = true;
+void everyCanaryFieldHasASchema;
+
+/** Domain -> document: Timestamps for createdAt/updatedAt, no id, no undefined values. */
+export function canaryToDoc(canary: Canary): Record<string, unknown> {
+  const { id: _id, createdAt, updatedAt, ...rest } = canary;
+  void _id;
+  return withoutUndefined({ ...rest, createdAt: Timestamp.fromMillis(createdAt), updatedAt: Timestamp.fromMillis(updatedAt) });
+}
+
+/** Document -> domain, or the zod error. */
+export function canaryFromDoc(id: string, data: unknown): { ok: true; canary: Canary } | { ok: false; error: z.ZodError } {
+  const parsed = canaryDocSchema.safeParse(data);
+  if (!parsed.success) return { ok: false, error: parsed.error };
+  return { ok: true, canary: withoutUndefined({ id, ...parsed.data }) as Canary };
+}
+
+/** `canaries/{id}/evaluations/{key}`: the EvaluationRecord with expireAt as a Timestamp (the TTL field). */
+export const evaluationDocSchema = evaluationSummarySchema.extend({
+  scheduleTime: finite,
+  channel: z.string(),
+  rolloutPercent: finite,
+  effects: z.array(z.string()),
+  dryRun: z.boolean(),
+  expireAt: timestampMs,
+});
+
+export function evaluationToDoc(record: EvaluationRecord): Record<string, unknown> {
+  return withoutUndefined({ ...record, expireAt: Timestamp.fromMillis(record.expireAt) });
+}
+
+export function evaluationFromDoc(data: unknown): { ok: true; record: EvaluationRecord } | { ok: false; error: z.ZodError } {
+  const parsed = evaluationDocSchema.safeParse(data);
+  return parsed.success ? { ok: true, record: withoutUndefined(parsed.data) as EvaluationRecord } : { ok: false, error: parsed.error };
+}

@@ -1,0 +1,6 @@
+/** The Firestore adapters: each factory takes the Firestore instance to use (see db.ts). */
+export { getDb, useDb } from './db';
+export { createFirestoreCanaryStore } from './canary-store';
+export { createFirestoreAuditLog, AUDIT_COLLECTION } from './audit-log';
+export { createFirestoreConfigStore } from './config-store';
+export { createFirestoreAuditSealStore, DIGEST_COLLECTION } from './audit-seal-store';

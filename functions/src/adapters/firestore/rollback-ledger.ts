@@ -1,0 +1,113 @@
+import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
+import type { RollbackStepName } from '../../ports/platform';
+import type {
+  AcquireResult,
+  RollbackAttempt,
+  RollbackKey,
+  RollbackLedger,
+  RollbackPlan,
+  StepRecord,
+} from '../../ports/rollback-ledger';
+
+/** gRPC ALREADY_EXISTS: the create() lost a race (api-reference §3). */
+const ALREADY_EXISTS = 6;
+
+function isAlreadyExists(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === ALREADY_EXISTS;
+}
+
+/** create() that answers false instead of throwing when the document exists. */
+async function createOnce(ref: DocumentReference, data: Record<string, unknown>): Promise<boolean> {
+  try {
+    await ref.create(data);
+    return true;
+  } catch (err) {
+    if (isAlreadyExists(err)) return false;
+    throw err;
+  }
+}
+
+/** Firestore drops `undefined` fields only with ignoreUndefinedProperties; strip them here. */
+function defined<T extends object>(value: T): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+/** Breaker slots are only read within their hour; a TTL policy on `expireAt` may drop them a week later. */
+function expiry(hour: string): Timestamp {
+  const start = Date.parse(`${hour}:00:00Z`);
+  return Timestamp.fromMillis((Number.isFinite(start) ? start : Date.now()) + 7 * 24 * 3600_000);
+}
+
+/**
+ * The rollback ledger in Firestore:
+ *   canaries/{id}/rollbacks/{gen}                 the plan (create() once)
+ *   canaries/{id}/rollbacks/{gen}/attempts/{n}    leases (create() per attempt)
+ *   canaries/{id}/rollbacks/{gen}/steps/{step}    one record per step, so parallel steps never share a document
+ *   rollback_breaker/{hour}-{n}                   circuit-breaker slots (create() per slot, n < limit)
+ *   rollback_breaker/{hour}                       where the free slots start (a hint, not a guard)
+ * No transactions: the test server does not isolate them, and create() is enough.
+ */
+export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
+  const rollbackDoc = (key: RollbackKey) => db.doc(`canaries/${key.canaryId}/rollbacks/${key.generation}`);
+  const attemptDoc = (key: RollbackKey, n: number) => rollbackDoc(key).collection('attempts').doc(String(n).padStart(4, '0'));
+
+  async function latestAttempt(key: RollbackKey): Promise<RollbackAttempt | null> {
+    const snap = await rollbackDoc(key).collection('attempts').orderBy('attempt', 'desc').limit(1).get();
+    return snap.empty ? null : (snap.docs[0].data() as RollbackAttempt);
+  }
+
+  return {
+    async acquire(key, holder, now, leaseMs): Promise<AcquireResult> {
+      // Most rollbacks are taken once: try attempt 1 straight away and look further only if it exists.
+      const first: RollbackAttempt = { attempt: 1, holder, startedAt: now, leaseUntil: now + leaseMs };
+      if (await createOnce(attemptDoc(key, 1), { ...first })) return { ok: true, attempt: first };
+      const current = await latestAttempt(key);
+      if (current && current.endedAt === undefined && current.leaseUntil > now) return { ok: false, current };
+      const attempt: RollbackAttempt = { attempt: (current?.attempt ?? 0) + 1, holder, startedAt: now, leaseUntil: now + leaseMs };
+      if (await createOnce(attemptDoc(key, attempt.attempt), { ...attempt })) return { ok: true, attempt };
+      const winner = (await attemptDoc(key, attempt.attempt).get()).data() as RollbackAttempt | undefined;
+      return { ok: false, current: winner ?? attempt };
+    },
+
+    async release(key, attempt, now) {
+      await attemptDoc(key, attempt).update({ endedAt: now });
+    },
+
+    async createPlan(key, plan) {
+      return createOnce(rollbackDoc(key), defined(plan));
+    },
+
+    async getPlan(key) {
+      const snap = await rollbackDoc(key).get();
+      return snap.exists ? (snap.data() as RollbackPlan) : null;
+    },
+
+    async getSteps(key) {
+      const snap = await rollbackDoc(key).collection('steps').get();
+      const out: Partial<Record<RollbackStepName, StepRecord>> = {};
+      for (const doc of snap.docs) out[doc.id as RollbackStepName] = doc.data() as StepRecord;
+      return out;
+    },
+
+    async putStep(key, step, record) {
+      await rollbackDoc(key).collection('steps').doc(step).set(defined(record));
+    },
+
+    async takeBreakerSlot(hour, limit, owner) {
+      // The hour's hint says where the free slots start; it only saves reads: create() of the slot
+      // is the guard, so a stale hint costs a lost race (next number), never an extra slot.
+      const hint = db.doc(`rollback_breaker/${hour}`);
+      const start = Number((await hint.get()).get('next') ?? 0);
+      for (let n = Number.isInteger(start) && start > 0 ? start : 0; n < limit; n++) {
+        const ref = db.doc(`rollback_breaker/${hour}-${n}`);
+        if (await createOnce(ref, { owner, hour, n, expireAt: expiry(hour) })) {
+          await hint.set({ hour, next: n + 1 }, { merge: true }).catch(() => undefined);
+          return ref.id;
+        }
+        // A retried attempt of the same rollback finds the slot it took before crashing.
+        if ((await ref.get()).get('owner') === owner) return ref.id;
+      }
+      return null;
+    },
+  };
+}

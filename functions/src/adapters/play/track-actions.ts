@@ -1,0 +1,117 @@
+import type { androidpublisher_v3 } from '@googleapis/androidpublisher';
+import type { Canary } from '../../core/canary';
+import type { Channel } from '../../core/types';
+import type { Clock } from '../../ports/clock';
+import { PlatformError, type ActionOutcome, type PromotionStep, type RollbackStep } from '../../ports/platform';
+import { toGooglePlatformError } from '../google-api-error';
+
+type Publisher = androidpublisher_v3.Androidpublisher;
+type TrackRelease = androidpublisher_v3.Schema$TrackRelease;
+
+interface Options {
+  play: () => Promise<Publisher>;
+  clock: Clock;
+  /** Play track per channel when the canary names none (default alpha / beta / production). */
+  tracks?: Partial<Record<Channel, string>>;
+}
+
+const DEFAULT_TRACKS: Record<Channel, string> = { alpha: 'alpha', beta: 'beta', stable: 'production' };
+
+function packageOf(canary: Canary): string {
+  if (!canary.target.playPackage) throw new PlatformError('play', `canary ${canary.id} names no Play package (target.playPackage)`, false);
+  return canary.target.playPackage;
+}
+
+function trackOf(options: Options, canary: Canary, channel: Channel): string {
+  return canary.target.playTrack ?? options.tracks?.[channel] ?? DEFAULT_TRACKS[channel];
+}
+
+/** The track's release of this canary: by version codes when known, else by release name. */
+function findRelease(releases: TrackRelease[], canary: Canary): TrackRelease | undefined {
+  const codes = canary.target.versionCodes ?? [];
+  return releases.find((r) => (codes.length > 0 ? (r.versionCodes ?? []).some((c) => codes.includes(c)) : r.name === canary.release));
+}
+
+/**
+ * Runs one edit: insert, read the track, let `change` rewrite its releases (or decide there is
+ * nothing to do, which deletes the edit), update, commit. Every call opens a fresh edit, so a
+ * retry never reuses an edit a failed attempt left behind.
+ */
+async function withTrackEdit(
+  publisher: Publisher,
+  packageName: string,
+  track: string,
+  change: (releases: TrackRelease[]) => TrackRelease[] | null,
+): Promise<boolean> {
+  const edit = await publisher.edits.insert({ packageName, requestBody: {} });
+  const editId = edit.data.id!;
+  const current = await publisher.edits.tracks.get({ packageName, editId, track });
+  const next = change(current.data.releases ?? []);
+  if (!next) {
+    await publisher.edits.delete({ packageName, editId }).catch(() => undefined);
+    return false;
+  }
+  await publisher.edits.tracks.update({ packageName, editId, track, requestBody: { track, releases: next } });
+  await publisher.edits.commit({ packageName, editId });
+  return true;
+}
+
+/**
+ * Mobile rollback: halt the staged rollout (same release, `status: halted`, version codes and
+ * userFraction kept). Play cannot take a build back from devices that installed it: those users
+ * keep the bad version until a fixed build with a higher versionCode ships.
+ */
+export function createPlayHaltStep(options: Options): RollbackStep {
+  return {
+    name: 'play_halt',
+    describe(ctx) {
+      return `Play ${ctx.canary.target.playPackage ?? '?'} track ${trackOf(options, ctx.canary, ctx.canary.rollout.channel)}: edits.insert, tracks.update release ${ctx.version} status=halted, edits.commit`;
+    },
+    async execute(ctx): Promise<ActionOutcome> {
+      const packageName = packageOf(ctx.canary);
+      const track = trackOf(options, ctx.canary, ctx.canary.rollout.channel);
+      let found = false;
+      try {
+        const changed = await withTrackEdit(await options.play(), packageName, track, (releases) => {
+          const release = findRelease(releases, ctx.canary);
+          found = release !== undefined;
+          if (!release || release.status === 'halted') return null;
+          return releases.map((r) => (r === release ? { ...r, status: 'halted' } : r));
+        });
+        if (!found) throw new PlatformError('play', `release ${ctx.version} is not on track ${track} of ${packageName}`, false, 404);
+        return changed
+          ? { status: 'done', detail: `halted ${ctx.version} on ${packageName}/${track}` }
+          : { status: 'already_done', detail: `${ctx.version} already halted on ${packageName}/${track}` };
+      } catch (err) {
+        throw toGooglePlatformError(err, 'play', options.clock, `halting ${packageName}/${track}`);
+      }
+    },
+  };
+}
+
+/** Mobile promotion: raise userFraction on the track, or complete the release at 100%. */
+export async function promotePlayRelease(options: Options, canary: Canary, _from: PromotionStep, to: PromotionStep): Promise<ActionOutcome> {
+  const packageName = packageOf(canary);
+  const track = trackOf(options, canary, to.channel);
+  const complete = to.rolloutPercent >= 100;
+  const fraction = to.rolloutPercent / 100;
+  let found = false;
+  try {
+    const changed = await withTrackEdit(await options.play(), packageName, track, (releases) => {
+      const release = findRelease(releases, canary);
+      found = release !== undefined;
+      if (!release) return null;
+      if (complete ? release.status === 'completed' : release.status === 'inProgress' && release.userFraction === fraction) return null;
+      const raised: TrackRelease = complete
+        ? { name: release.name, versionCodes: release.versionCodes, releaseNotes: release.releaseNotes, status: 'completed' }
+        : { ...release, status: 'inProgress', userFraction: fraction };
+      return releases.map((r) => (r === release ? raised : r));
+    });
+    if (!found) throw new PlatformError('play', `release ${canary.release} is not on track ${track} of ${packageName}`, false, 404);
+    return changed
+      ? { status: 'done', detail: `${canary.release} on ${packageName}/${track} at ${complete ? 'completed' : `${to.rolloutPercent}%`}` }
+      : { status: 'already_done', detail: `${canary.release} already at ${to.rolloutPercent}% on ${packageName}/${track}` };
+  } catch (err) {
+    throw toGooglePlatformError(err, 'play', options.clock, `promoting on ${packageName}/${track}`);
+  }
+}

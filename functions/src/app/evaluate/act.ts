@@ -1,0 +1,162 @@
+import type { Canary, CanaryStatus, EvaluationSummary, RolloutState } from '../../core/canary';
+import type { RolloutEffect, TickResult } from '../../core/tick';
+import { requestRollback } from '../rollback/request';
+import type { EvaluateDeps } from './deps';
+import type { TickContext } from './evaluate-canary';
+
+/**
+ * The status change a tick's effects make, and only that: a tick that neither paused, resumed,
+ * completed nor promoted leaves the status alone, so a pause set by an operator or the rollback
+ * circuit breaker is never lifted by the evaluator (a rollback's status is requestRollback's).
+ */
+function statusPatch(canary: Canary, state: RolloutState, effects: RolloutEffect[], promoted: boolean): Record<string, unknown> {
+  const has = (kind: RolloutEffect['kind']) => effects.some((e) => e.kind === kind);
+  const reason = (state.pauseReasons ?? []).join('; ') || 'paused by the evaluator';
+  if (has('rollback')) return {};
+  if (state.completed) return { status: 'completed' satisfies CanaryStatus, pauseReason: undefined };
+  if (promoted || has('resume')) return state.paused ? { status: 'paused', pauseReason: reason } : { status: 'running', pauseReason: undefined };
+  if (has('pause')) return { status: 'paused', pauseReason: reason };
+  // Still paused by the evaluator, for reasons that may have changed (no data, then yellow).
+  if (state.paused && canary.status === 'paused' && canary.rollout.paused) return { pauseReason: reason };
+  return {};
+}
+
+/** canary.noData: the visible trace of an outage (S3, S5), continued across ticks and restarts. */
+function noDataField(canary: Canary, state: RolloutState, now: number, dataError: string | undefined): Canary['noData'] | undefined {
+  if (state.streaks.noData === 0) return undefined;
+  return {
+    since: canary.noData?.since ?? now,
+    streak: state.streaks.noData,
+    ...(dataError !== undefined ? { lastError: dataError } : canary.noData?.lastError ? { lastError: canary.noData.lastError } : {}),
+  };
+}
+
+/**
+ * Writes the claimed decision and carries out its effects. Dry run (per canary or global) and
+ * held (paused by an operator or the breaker): the decision document says what would happen; the
+ * counters move on, nothing else does.
+ */
+export async function actOnDecision(
+  deps: EvaluateDeps,
+  ctx: TickContext,
+  canary: Canary,
+  result: TickResult,
+  summary: EvaluationSummary,
+  mode: 'act' | 'dry_run' | 'held',
+  dataError: string | undefined,
+): Promise<string[]> {
+  const { canaries, audit, clock, logger } = deps;
+  const now = clock.now();
+  const state = result.state;
+  const noData = noDataField(canary, state, now, dataError);
+  const base: Record<string, unknown> = { lastEvaluation: summary, noData };
+  const decisive = result.effects.find((e) => e.kind === 'rollback' || e.kind === 'promote' || e.kind === 'complete');
+
+  if (mode !== 'act') {
+    // Dry run, or held by someone else's pause: keep the position where it is when the decision
+    // would have moved it, so the next tick's record is again an honest "would" for the platform.
+    await canaries.update(canary.id, decisive || result.effects.some((e) => e.kind === 'resume') ? base : { ...base, rollout: state });
+    if (result.effects.length) logger.info(`${mode}: effects not carried out`, { canaryId: canary.id, effects: result.effects, tick: ctx.tickKey });
+    return result.effects.map((e) => `${mode}:${e.kind}`);
+  }
+
+  const acted: string[] = [];
+  const auditEntry = (action: string, meta: Record<string, unknown>, key: string) =>
+    audit.append(
+      { ts: now, action, actorUid: 'system', targetId: canary.release, meta: { canaryId: canary.id, platform: canary.platform, channel: canary.rollout.channel, trigger: 'auto-policy', ...meta } },
+      key,
+    );
+
+  let promoted = false;
+  if (decisive?.kind === 'promote') {
+    const outcome = await promote(deps, canary, decisive, result, auditEntry);
+    if (outcome === 'superseded') return ['promote:superseded'];
+    if (outcome === 'failed') return ['promote:failed'];
+    promoted = true;
+    acted.push('promote');
+  }
+
+  await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, promoted) });
+
+  for (const effect of result.effects) {
+    switch (effect.kind) {
+      case 'rollback': {
+        const outcome = await requestRollback(
+          { canaries, audit, clock },
+          {
+            canaryId: canary.id,
+            reason: effect.reasons.join('; ') || 'policy verdict red',
+            trigger: 'auto-policy',
+            requestedBy: 'system',
+            ...(effect.onsetAt !== null ? { onsetAt: effect.onsetAt } : {}),
+          },
+        );
+        logger.warn('rollback requested by the policy', { canaryId: canary.id, release: canary.release, reasons: effect.reasons, outcome });
+        acted.push(`rollback:${outcome.status}`);
+        break;
+      }
+      case 'complete':
+        await auditEntry('canary_complete', { reason: summary.reasons.join('; ') }, `canary_complete:${canary.id}`);
+        acted.push('complete');
+        break;
+      case 'pause':
+        if (decisive) break; // a pause on the way to a rollback or promotion in the same tick is not news
+        await auditEntry('canary_pause', { reason: effect.reasons.join('; ') }, `canary_pause:${canary.id}:${ctx.tickKey}`);
+        logger.warn('canary paused', { canaryId: canary.id, reasons: effect.reasons });
+        acted.push('pause');
+        break;
+      case 'resume':
+        if (decisive) break;
+        await auditEntry('canary_resume', {}, `canary_resume:${canary.id}:${ctx.tickKey}`);
+        acted.push('resume');
+        break;
+      case 'promote':
+        break; // carried out above, before the new position was written
+      default: {
+        const exhaustive: never = effect;
+        return exhaustive;
+      }
+    }
+  }
+  return acted;
+}
+
+type AuditFn = (action: string, meta: Record<string, unknown>, key: string) => Promise<unknown>;
+
+/**
+ * Promotion, exactly once per stage: create() of `promote-<channel>-<stage>` claims it, the status
+ * shows `promoting` while the platform acts, and `canary_promote` is audited once per stage. A
+ * platform failure pauses the canary with the reason; its position does not move.
+ */
+async function promote(
+  deps: EvaluateDeps,
+  canary: Canary,
+  effect: Extract<RolloutEffect, { kind: 'promote' }>,
+  result: TickResult,
+  auditEntry: AuditFn,
+): Promise<'done' | 'superseded' | 'failed'> {
+  const { canaries, actuators, logger, clock } = deps;
+  const stageKey = `${canary.rollout.channel}-${canary.rollout.stageIndex}`;
+  const claimed = await canaries.claim(canary.id, `promote-${stageKey}`, { from: effect.from, to: effect.to, at: clock.now() });
+  if (!claimed) return 'superseded';
+  await canaries.update(canary.id, { status: 'promoting' });
+  let outcome;
+  try {
+    outcome = await actuators.promote(canary, effect.from, effect.to);
+  } catch (err) {
+    const message = String((err as Error)?.message ?? err);
+    const reason = `Promotion ${effect.from.channel} ${effect.from.rolloutPercent}% -> ${effect.to.channel} ${effect.to.rolloutPercent}% failed: ${message}`;
+    logger.error('promotion failed; canary paused for an operator', { canaryId: canary.id, error: message });
+    // Paused as an operator would pause it (the position is untouched): the evaluator keeps
+    // judging but neither resumes nor promotes it again on its own; the stage's claim is spent.
+    await canaries.update(canary.id, { status: 'paused', pauseReason: reason });
+    await auditEntry('canary_promote_failed', { from: effect.from, to: effect.to, reason }, `canary_promote_failed:${canary.id}:${stageKey}`);
+    return 'failed';
+  }
+  await auditEntry(
+    'canary_promote',
+    { from: effect.from, to: effect.to, reason: result.evaluation.reasons.join('; '), platform_action: outcome },
+    `canary_promote:${canary.id}:${effect.to.channel}:${effect.to.rolloutPercent}`,
+  );
+  return 'done';
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { EVALUATED_STATUSES, type Canary } from '../../core/canary';
+import { lookbackWindows } from '../../core/tick';
+import type { CanaryMetrics, MetricsRange } from '../../ports';
+import type { EvaluateDeps } from './deps';
+import { evaluateCanary, type CanaryOutcome, type TickContext } from './evaluate-canary';
+import { loadPolicy } from './policy-source';
+import { defaultPolicy } from '../../config/default-policy';
+
+/** What one scheduled run did, for the logs, the local runner and the tests. */
+export interface TickReport {
+  scheduleTime: string;
+  /** Another run holds the lease (a slower run is still going): this one did nothing (S2). */
+  skipped?: { reason: 'lease_held'; heldBy: string; expiresAt: number };
+  range?: MetricsRange;
+  policyError?: string;
+  /** Documents that failed their schema: quarantined and skipped. */
+  invalid: { id: string; error: string }[];
+  outcomes: CanaryOutcome[];
+}
+
+const LEASE = 'evaluate-canaries';
+
+/** The newest complete windows before the ingestion lag, aligned to window boundaries (S8). */
+export function metricsRange(scheduleTime: number, windowMs: number, lagMs: number, windows: number): MetricsRange {
+  const end = Math.floor((scheduleTime - lagMs) / windowMs) * windowMs;
+  return { end, windowMs, windows };
+}
+
+async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
+  return out;
+}
+
+/**
+ * One scheduled tick: every running or paused canary is loaded, the metrics of all of them are
+ * read in one go, each is judged, and each decision is claimed and acted on at most once per
+ * schedule time. A canary whose document is invalid or whose evaluation throws is isolated.
+ */
+export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Promise<TickReport> {
+  const t = Date.parse(scheduleTime);
+  if (!Number.isFinite(t)) throw new Error(`scheduleTime is not an RFC 3339 time: ${JSON.stringify(scheduleTime).slice(0, 80)}`);
+  const iso = new Date(t).toISOString();
+  const report: TickReport = { scheduleTime: iso, invalid: [], outcomes: [] };
+  const { logger, settings } = deps;
+
+  const holder = `evaluate@${iso}#${randomUUID().slice(0, 8)}`;
+  const lease = await deps.lease.acquire(LEASE, holder, settings.leaseTtlMs, deps.clock.now());
+  if (!lease.acquired) {
+    logger.info('another evaluation run holds the lease; skipping this tick', { scheduleTime: iso, heldBy: lease.heldBy, expiresAt: lease.expiresAt });
+    return { ...report, skipped: { reason: 'lease_held', heldBy: lease.heldBy, expiresAt: lease.expiresAt } };
+  }
+  try {
+    deps.policyMemo ??= { policy: defaultPolicy };
+    const { policy, error: policyError } = await loadPolicy(deps.config, deps.policyMemo, logger);
+    if (policyError) report.policyError = policyError;
+
+    const reads = await deps.canaries.list({ status: [...EVALUATED_STATUSES] });
+    const canaries: Canary[] = [];
+    for (const read of reads) {
+      if (read.ok) {
+        canaries.push(read.canary);
+        continue;
+      }
+      report.invalid.push({ id: read.id, error: read.error });
+      logger.error('canary document is invalid; quarantined and skipped', { canaryId: read.id, error: read.error });
+      await deps.canaries.markInvalid(read.id, read.error).catch((err: unknown) =>
+        logger.error('could not quarantine an invalid canary', { canaryId: read.id, error: String(err) }),
+      );
+    }
+    if (canaries.length === 0) return report;
+
+    const range = metricsRange(t, settings.windowMs, settings.ingestionLagMs, lookbackWindows(policy, settings.windowMs));
+    report.range = range;
+    let metrics: Map<string, CanaryMetrics>;
+    try {
+      metrics = await deps.metrics.fetch(canaries, range);
+    } catch (err) {
+      // A source that throws is an outage like any other: no data for everyone, never a verdict.
+      const error = `metrics source failed: ${String((err as Error)?.message ?? err)}`;
+      logger.error(error, { scheduleTime: iso });
+      metrics = new Map(canaries.map((c) => [c.id, { ok: false, error, retryable: true }]));
+    }
+
+    const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}` };
+    report.outcomes = await pool(canaries, settings.concurrency, async (canary) => {
+      try {
+        return await evaluateCanary(deps, ctx, canary, metrics.get(canary.id));
+      } catch (err) {
+        const error = String((err as Error)?.message ?? err);
+        logger.error('evaluation of one canary failed; the others go on', { canaryId: canary.id, error });
+        return { id: canary.id, status: 'failed', error } satisfies CanaryOutcome;
+      }
+    });
+    const count = (s: CanaryOutcome['status']) => report.outcomes.filter((o) => o.status === s).length;
+    logger.info('evaluation tick done', {
+      scheduleTime: iso,
+      canaries: canaries.length,
+      decided: count('decided'),
+      alreadyDecided: count('already_decided'),
+      superseded: count('superseded'),
+      failed: count('failed'),
+      invalid: report.invalid.length,
+    });
+    return report;
+  } finally {
+    await deps.lease.release(LEASE, lease.term, holder, deps.clock.now()).catch((err: unknown) =>
+      logger.warn('could not release the evaluation lease; it expires on its own', { error: String(err) }),
+    );
+  }
+}

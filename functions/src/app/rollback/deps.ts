@@ -1,0 +1,49 @@
+import type { Platform } from '../../core/types';
+import type { AuditLog, CanaryStore, Clock, RollbackActuators, RollbackLedger } from '../../ports';
+
+/** Knobs of the rollback; production values come from params (config/params.ts), tests shrink the waits. */
+export interface RollbackSettings {
+  /** Kill switch (AUTO_ROLLBACK_ENABLED): false suppresses automatic rollbacks; manual ones still run. */
+  autoRollbackEnabled: boolean;
+  /** GLOBAL_DRY_RUN: record what would be sent, send nothing (canaries have their own dryRun too). */
+  globalDryRun: boolean;
+  /** ROLLBACKS_PER_HOUR: circuit breaker for automatic rollbacks per project per hour. */
+  rollbacksPerHour: number;
+  /** A holder presumed dead after this long; must exceed runDeadlineMs plus one platform call. */
+  leaseMs: number;
+  /** A run stops waiting past this (Retry-After, back-off) and leaves the rest to the reconciler. */
+  runDeadlineMs: number;
+  /** Calls per step within one run. */
+  triesPerRun: number;
+  /** Calls per step across all runs: past it the step fails and the canary is rollback_failed. */
+  maxTries: number;
+  /** Back-off before try n+1 is backoffBaseMs * 2^(n-1). */
+  backoffBaseMs: number;
+  /** Users per platform, where known, to estimate affected_users from the rollout percentage. */
+  usersByPlatform?: Partial<Record<Platform, number>>;
+}
+
+export const DEFAULT_ROLLBACK_SETTINGS: RollbackSettings = {
+  autoRollbackEnabled: true,
+  globalDryRun: false,
+  rollbacksPerHour: 3,
+  leaseMs: 180_000,
+  runDeadlineMs: 120_000,
+  triesPerRun: 3,
+  maxTries: 8,
+  backoffBaseMs: 1_000,
+};
+
+/** What the rollback use case needs; the trigger, the reconciler, the bench and tests pass them in. */
+export interface RollbackDeps {
+  canaries: CanaryStore;
+  audit: AuditLog;
+  ledger: RollbackLedger;
+  actuators: RollbackActuators;
+  clock: Clock;
+  /** Waits (Retry-After, back-off); tests pass one that advances a fake clock. */
+  sleep: (ms: number) => Promise<void>;
+  settings: RollbackSettings;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

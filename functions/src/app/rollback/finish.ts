@@ -1,0 +1,140 @@
+import type { Canary, RollbackRequest } from '../../core/canary';
+import type { RollbackStep, RollbackStepName } from '../../ports/platform';
+import type { RollbackKey, RollbackPlan, StepRecord } from '../../ports/rollback-ledger';
+import type { RollbackDeps } from './deps';
+import { contextOf, type GateResult } from './gates';
+import { completedEntry, rollbackEntry } from './report';
+import type { StepState } from './run-steps';
+
+type Summary = Record<string, 'pending' | 'done' | 'failed' | 'skipped' | 'dry_run'>;
+
+export function stepSummary(states: Partial<Record<RollbackStepName, StepState>>): Summary {
+  return Object.fromEntries(Object.entries(states).map(([k, v]) => [k, v]));
+}
+
+function summaryOf(records: Partial<Record<RollbackStepName, StepRecord>>, plan: RollbackPlan): Summary {
+  const out: Summary = {};
+  for (const name of plan.steps) {
+    const status = records[name]?.status;
+    out[name] = status === 'skipped' ? 'skipped' : status === 'done' || status === 'already_done' ? 'done' : status === 'failed' ? 'failed' : 'pending';
+  }
+  return out;
+}
+
+function incidentPatch(request: RollbackRequest, canary: Canary, restoredAt?: number): Record<string, unknown> {
+  const onset = request.onsetAt ?? canary.rollout.redSince ?? undefined;
+  return {
+    'incident.decidedAt': request.requestedAt,
+    ...(onset != null ? { 'incident.onsetAt': onset } : {}),
+    ...(restoredAt !== undefined ? { 'incident.restoredAt': restoredAt } : {}),
+  };
+}
+
+const keyOf = (action: string, key: RollbackKey) => `${action}:${key.canaryId}:${key.generation}`;
+
+/** The plan exists: the canary shows the rollback under way. */
+export async function startRollingBack(deps: RollbackDeps, key: RollbackKey, canary: Canary, request: RollbackRequest, plan: RollbackPlan): Promise<void> {
+  await deps.canaries.update(canary.id, {
+    status: 'rolling_back',
+    rollback: { generation: key.generation, target: plan.rollbackTo, startedAt: plan.plannedAt, steps: Object.fromEntries(plan.steps.map((s) => [s, 'pending'])) },
+    'rollout.frozen': true,
+    ...incidentPatch(request, canary),
+  });
+}
+
+/**
+ * Every step done: the audit entries first (idempotent per rollback), the status last, so a crash
+ * in between leaves the canary `rolling_back` for the reconciler rather than done without a trail.
+ */
+export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, canary: Canary, request: RollbackRequest, plan: RollbackPlan): Promise<void> {
+  const records = await deps.ledger.getSteps(key);
+  const restoredAt = deps.clock.now();
+  const details = Object.fromEntries(plan.steps.map((s) => [s, records[s]?.detail ?? records[s]?.status ?? 'unknown']));
+  const entry = rollbackEntry(canary, request, plan, deps.settings, restoredAt, details);
+  await deps.audit.append(entry, keyOf(entry.action, key));
+  const times = { onsetAt: request.onsetAt ?? canary.rollout.redSince ?? undefined, decidedAt: request.requestedAt, startedAt: plan.plannedAt, restoredAt };
+  await deps.audit.append(completedEntry(canary, plan, times, key.generation), keyOf('rollback_completed', key));
+  await deps.canaries.update(canary.id, {
+    status: 'rolled_back',
+    'rollout.frozen': true,
+    'rollback.finishedAt': restoredAt,
+    'rollback.target': plan.rollbackTo,
+    'rollback.steps': summaryOf(records, plan),
+    ...incidentPatch(request, canary, restoredAt),
+  });
+}
+
+/** Some step failed for good: rollback_failed with the failing step and why; a human must act. */
+export async function finishFailed(deps: RollbackDeps, key: RollbackKey, canary: Canary, request: RollbackRequest, plan: RollbackPlan): Promise<void> {
+  const records = await deps.ledger.getSteps(key);
+  const failed = plan.steps.filter((s) => records[s]?.status === 'failed');
+  const error = failed.map((s) => `${s}: ${records[s]?.error ?? 'failed'}`).join('; ');
+  await deps.audit.append(
+    {
+      ts: deps.clock.now(),
+      action: 'rollback_failed',
+      actorUid: request.trigger === 'manual' ? request.requestedBy : 'system',
+      targetId: canary.release,
+      meta: { channel: canary.rollout.channel, reason: request.reason, rollback_to: plan.rollbackTo, trigger: request.trigger, failed_steps: failed, error, steps: summaryOf(records, plan), canaryId: canary.id },
+    },
+    keyOf('rollback_failed', key),
+  );
+  await deps.canaries.update(canary.id, {
+    status: 'rollback_failed',
+    'rollout.frozen': true,
+    'rollback.finishedAt': deps.clock.now(),
+    'rollback.steps': summaryOf(records, plan),
+    'rollback.error': error,
+  });
+}
+
+const BLOCKED_ACTION = { refused: 'rollback_refused', 'dry-run': 'rollback_dry_run', 'kill switch': 'rollback_suppressed', breaker_open: 'rollback_breaker_open' } as const;
+
+/**
+ * A rollback that must not run (no known-good target, dry-run, kill switch, breaker): nothing is
+ * sent; what would have been sent is recorded; the canary waits for a human, frozen.
+ */
+export async function finishBlocked(
+  deps: RollbackDeps,
+  key: RollbackKey,
+  canary: Canary,
+  request: RollbackRequest,
+  steps: RollbackStep[],
+  gate: Exclude<GateResult, { kind: 'go' }>,
+): Promise<'refused' | 'recorded_only' | 'breaker_open'> {
+  const now = deps.clock.now();
+  const base = { channel: canary.rollout.channel, requested_reason: request.reason, trigger: request.trigger, canaryId: canary.id, generation: key.generation };
+  if (gate.kind === 'refused') {
+    await deps.audit.append({ ts: now, action: BLOCKED_ACTION.refused, actorUid: request.trigger === 'manual' ? request.requestedBy : 'system', targetId: canary.release, meta: { ...base, reason: gate.reason } }, keyOf('rollback_refused', key));
+    await deps.canaries.update(canary.id, { status: 'rollback_failed', 'rollout.frozen': true, rollback: { generation: key.generation, target: null, error: gate.reason } });
+    return 'refused';
+  }
+  const action = gate.kind === 'breaker_open' ? BLOCKED_ACTION.breaker_open : BLOCKED_ACTION[gate.why];
+  const ctx = contextOf(canary, key, gate.plan);
+  const wouldSend = steps.map((s) => {
+    try {
+      return s.describe(ctx);
+    } catch (err) {
+      return `${s.name}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  });
+  if (gate.kind === 'recorded_only') {
+    await Promise.all(steps.map((s, i) => deps.ledger.putStep(key, s.name, { status: 'dry_run', tries: 0, attempt: 0, updatedAt: now, detail: wouldSend[i] })));
+  }
+  const reason = gate.kind === 'breaker_open' ? gate.reason : `${gate.why}: rollback to ${gate.plan.rollbackTo} recorded, nothing sent; waiting for a human`;
+  await deps.audit.append(
+    { ts: now, action, actorUid: 'system', targetId: canary.release, meta: { ...base, reason, rollback_to: gate.plan.rollbackTo, would_send: wouldSend } },
+    keyOf(action, key),
+  );
+  await deps.canaries.update(canary.id, {
+    status: 'paused',
+    pauseReason: reason,
+    'rollout.frozen': true,
+    rollback: {
+      generation: key.generation,
+      target: gate.plan.rollbackTo,
+      steps: Object.fromEntries(steps.map((s) => [s.name, gate.kind === 'recorded_only' ? 'dry_run' : 'pending'])),
+    },
+  });
+  return gate.kind;
+}

@@ -1,0 +1,79 @@
+import type { Canary, RollbackRequest } from '../../core/canary';
+import type { AuditEntry } from '../../ports/audit';
+import type { RollbackStepName } from '../../ports/platform';
+import type { RollbackPlan } from '../../ports/rollback-ledger';
+import type { RollbackSettings } from './deps';
+
+const MINUTE = 60_000;
+const minutes = (ms: number) => Math.round((ms / MINUTE) * 10) / 10;
+
+/** What Play cannot undo: said in every mobile rollback's audit entry. */
+export const PLAY_NOTE = 'users who already updated keep the bad version until a fixed build (higher versionCode) ships; Play cannot downgrade';
+/** What electron-updater does with a new Latest: said in every desktop rollback's audit entry. */
+export const DESKTOP_NOTE = 'clients already on the bad version move back only where the app sets allowDowngrade; others wait for a fixed build';
+
+/** affected_users: the rollout's share of the platform's users, where the user count is known. */
+export function affectedUsers(canary: Canary, settings: RollbackSettings): number | null {
+  const users = settings.usersByPlatform?.[canary.platform];
+  if (users === undefined) return null;
+  return Math.round((users * canary.rollout.rolloutPercent) / 100);
+}
+
+/** The incident's clock: onset (first red window) -> decision (request) -> restore (last step done). */
+export interface IncidentTimes {
+  onsetAt?: number;
+  decidedAt: number;
+  startedAt: number;
+  restoredAt: number;
+}
+
+export function incidentMinutes(t: IncidentTimes): Record<string, number | null> {
+  return {
+    time_to_detect_minutes: t.onsetAt !== undefined ? minutes(t.decidedAt - t.onsetAt) : null,
+    time_to_decide_minutes: minutes(t.startedAt - t.decidedAt),
+    time_to_restore_minutes: minutes(t.restoredAt - t.startedAt),
+    mttr_minutes: minutes(t.restoredAt - (t.onsetAt ?? t.decidedAt)),
+  };
+}
+
+/** The source document's admin_audit entry for a rollback (auto_rollback / manual_rollback). */
+export function rollbackEntry(
+  canary: Canary,
+  request: RollbackRequest,
+  plan: RollbackPlan,
+  settings: RollbackSettings,
+  at: number,
+  steps: Partial<Record<RollbackStepName, string>>,
+): AuditEntry {
+  const note = canary.platform === 'mobile' ? PLAY_NOTE : canary.platform === 'desktop' ? DESKTOP_NOTE : undefined;
+  return {
+    ts: at,
+    action: request.trigger === 'manual' ? 'manual_rollback' : 'auto_rollback',
+    actorUid: request.trigger === 'manual' ? request.requestedBy : 'system',
+    targetId: canary.release,
+    meta: {
+      channel: canary.rollout.channel,
+      reason: request.reason,
+      rollback_to: plan.rollbackTo,
+      affected_users: affectedUsers(canary, settings),
+      duration_minutes: Math.round((at - canary.createdAt) / MINUTE),
+      trigger: request.trigger,
+      platform: canary.platform,
+      canaryId: canary.id,
+      generation: request.generation,
+      steps,
+      ...(note ? { note } : {}),
+    },
+  };
+}
+
+/** The closing entry: the incident's times, the seed's MTTR measured per incident. */
+export function completedEntry(canary: Canary, plan: RollbackPlan, times: IncidentTimes, generation: number): AuditEntry {
+  return {
+    ts: times.restoredAt,
+    action: 'rollback_completed',
+    actorUid: 'system',
+    targetId: canary.release,
+    meta: { channel: canary.rollout.channel, rollback_to: plan.rollbackTo, canaryId: canary.id, generation, ...incidentMinutes(times) },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Octokit } from '@octokit/rest';
+import { z } from 'zod';
+import { createGitHubClient } from '../adapters/github/client';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, getDb } from '../adapters/firestore';
+import { createFirestoreRollbackLedger } from '../adapters/firestore/rollback-ledger';
+import { createPlatformActuators } from '../adapters/platform-registry';
+import { DEFAULT_ROLLBACK_SETTINGS, realSleep, type RollbackDeps } from '../app/rollback/deps';
+import { CHANNELS, PLATFORMS } from '../core/types';
+import { AUTO_ROLLBACK_ENABLED, DEFAULT_REPOSITORY, GITHUB_API_URL, GITHUB_TOKEN, GLOBAL_DRY_RUN, ROLLBACKS_PER_HOUR } from '../config/params';
+import { ROLLBACK_STEPS, systemClock } from '../ports';
+
+const Step = z.enum(ROLLBACK_STEPS);
+/** `config/rollback`: which steps run per platform, which are off, user counts for affected_users. */
+export const RollbackConfigDoc = z.strictObject({
+  steps: z.partialRecord(z.enum(PLATFORMS), z.array(Step)).optional(),
+  disabled: z.array(Step).optional(),
+  usersByPlatform: z.partialRecord(z.enum(PLATFORMS), z.number().int().nonnegative()).optional(),
+  playTracks: z.partialRecord(z.enum(CHANNELS), z.string().min(1)).optional(),
+  hostingChannels: z.partialRecord(z.enum(CHANNELS), z.string().min(1)).optional(),
+});
+
+let octokit: Promise<Octokit> | undefined;
+let memo: { at: number; deps: Promise<RollbackDeps> } | undefined;
+/** config/rollback is re-read at most this often; auth clients keep their token caches meanwhile. */
+const DEPS_TTL_MS = 60_000;
+
+/**
+ * The rollback's production collaborators, built inside a handler (params and secrets are read
+ * at run time only). The GitHub client has its own retries off: the step runner owns retries,
+ * honours Retry-After and records each try (plugin-retry would resend a 429 after 1 s).
+ */
+export function productionRollbackDeps(): Promise<RollbackDeps> {
+  const now = Date.now();
+  if (!memo || now - memo.at > DEPS_TTL_MS) {
+    const deps = buildDeps();
+    memo = { at: now, deps };
+    deps.catch(() => (memo = undefined));
+  }
+  return memo.deps;
+}
+
+async function buildDeps(): Promise<RollbackDeps> {
+  const db = getDb();
+  const raw = await createFirestoreConfigStore(db).get('rollback');
+  const parsed = RollbackConfigDoc.safeParse(raw ?? {});
+  if (!parsed.success) throw new Error(`config/rollback is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const config = parsed.data;
+  const { GoogleAuth } = await import('google-auth-library');
+  const actuators = createPlatformActuators({
+    clock: systemClock,
+    github: {
+      client: () =>
+        (octokit ??= createGitHubClient({ token: GITHUB_TOKEN.value(), baseUrl: GITHUB_API_URL.value() || undefined, retry: { enabled: false }, maxRateLimitWaitMs: 0 })),
+      defaultRepository: DEFAULT_REPOSITORY.value() || undefined,
+    },
+    play: { auth: new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/androidpublisher'] }), tracks: config.playTracks },
+    hosting: { auth: new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/firebase'] }), channels: config.hostingChannels },
+    steps: config.steps,
+    disabled: config.disabled,
+  });
+  return {
+    canaries: createFirestoreCanaryStore(db),
+    audit: createFirestoreAuditLog(db),
+    ledger: createFirestoreRollbackLedger(db),
+    actuators,
+    clock: systemClock,
+    sleep: realSleep,
+    settings: {
+      ...DEFAULT_ROLLBACK_SETTINGS,
+      autoRollbackEnabled: AUTO_ROLLBACK_ENABLED.value(),
+      globalDryRun: GLOBAL_DRY_RUN.value(),
+      rollbacksPerHour: ROLLBACKS_PER_HOUR.value(),
+      usersByPlatform: config.usersByPlatform,
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { createGuardianPolicyLoader } from '../app/guardian/policy-loader';
+import type { ConfigStore } from '../ports';
+import type { AuthResult } from './auth';
+import type { ApiDeps } from './deps';
+import { jsonBody } from './body';
+import { HttpError, sendJson } from './errors';
+import { functionsLogSink, printable, type LogRecord } from './log';
+import { createRateLimiter, DEFAULT_RATE_LIMIT } from './rate-limit';
+import { registerAuditRoutes } from './routes/audit';
+import { registerCanaryRoutes } from './routes/canaries';
+import { registerGuardianRoutes } from './routes/guardian';
+import { registerOpenApiRoute } from './routes/openapi';
+import { registerRollbackRoutes } from './routes/rollback';
+
+const NO_CONFIG: ConfigStore = { get: async () => null };
+
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): boolean;
+}
+
+/** Methods the router serves at `path`, so a wrong method is told 405 rather than 404. */
+function allowedMethods(router: Router, path: string): string[] {
+  const methods = new Set<string>();
+  for (const layer of (router as unknown as { stack: RouteLayer[] }).stack) {
+    if (layer.route && layer.match(path)) for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') methods.add(m.toUpperCase());
+  }
+  return [...methods];
+}
+
+/** Caller-chosen values worth seeing in the log, escaped (H9). */
+function requestFields(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  const body = req.body as Record<string, unknown> | undefined;
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    for (const key of ['release', 'channel', 'platform', 'action']) if (body[key] !== undefined) out[key] = printable(body[key]);
+  }
+  return out;
+}
+
+/**
+ * The HTTP API: authentication on every call, a per-caller budget, the raw body read as JSON,
+ * the guardian, audit, canary and rollback routes, and JSON for every error (never a stack trace).
+ * One structured log record per request.
+ */
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const log = deps.log ?? functionsLogSink;
+  const limiter = createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => deps.clock.now());
+  const policy = createGuardianPolicyLoader(deps.config ?? NO_CONFIG, deps.clock);
+
+  app.use((req, res, next) => {
+    const started = Date.now();
+    res.on('finish', () => {
+      const record: LogRecord = {
+        severity: res.statusCode >= 500 ? 'ERROR' : res.statusCode >= 400 ? 'WARNING' : 'INFO',
+        message: 'api request',
+        method: req.method,
+        path: printable(req.path),
+        status: res.statusCode,
+        actor: (res.locals.caller as { actor?: string } | undefined)?.actor ?? null,
+        durationMs: Date.now() - started,
+        ...requestFields(req),
+        ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}),
+      };
+      log(record);
+    });
+    next();
+  });
+
+  app.use(async (req, res, next) => {
+    try {
+      const result: AuthResult = deps.authenticate
+        ? await deps.authenticate(req.headers.authorization)
+        : { ok: false, status: 401, body: { error: 'unauthenticated', missing: 'server has no credentials configured' } };
+      if (!result.ok) {
+        res.locals.logFields = { authError: result.body.error, ...(result.body.claim ? { claim: result.body.claim } : {}) };
+        return sendJson(res, result.status, result.body, result.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+      }
+      res.locals.caller = result.caller;
+      const wait = limiter(result.caller.actor);
+      if (wait > 0) return sendJson(res, 429, { error: 'rate_limited', retryAfterSeconds: wait }, { 'Retry-After': String(wait) });
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use(jsonBody());
+
+  const router = express.Router({ strict: true });
+  registerGuardianRoutes(router, deps, policy);
+  registerAuditRoutes(router, deps);
+  registerCanaryRoutes(router, deps, policy);
+  registerOpenApiRoute(router);
+  registerRollbackRoutes(router, deps);
+  app.use(router);
+
+  app.use((req: Request, res: Response) => {
+    const allow = allowedMethods(router, req.path);
+    if (allow.length > 0) return sendJson(res, 405, { error: 'method_not_allowed', method: req.method, allow }, { Allow: allow.join(', ') });
+    sendJson(res, 404, { error: 'not_found', path: printable(req.path, 100) });
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers);
+    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    if (status === 413) return sendJson(res, 413, { error: 'payload_too_large' });
+    if (status === 400) return sendJson(res, 400, { error: 'malformed_request' });
+    res.locals.logFields = { ...(res.locals.logFields ?? {}), error: printable((err as Error)?.message ?? String(err), 500) };
+    sendJson(res, 500, { error: 'internal' });
+  });
+  return app;
+}

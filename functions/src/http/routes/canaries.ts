@@ -1,0 +1,93 @@
+import type { Router } from 'express';
+import { updateGates } from '../../app/canaries/gates';
+import { registerCanary } from '../../app/canaries/register';
+import type { LoadedPolicy } from '../../app/guardian/policy-loader';
+import { defaultPolicy } from '../../config/default-policy';
+import { initialRolloutState } from '../../core/tick';
+import type { Channel, Platform } from '../../core/types';
+import type { CanaryRead } from '../../ports';
+import { callerOf } from '../auth';
+import type { ApiDeps } from '../deps';
+import { HttpError, parseOr400, sendJson } from '../errors';
+import { idempotencyKeyFor } from '../idempotency';
+import { CanaryIdParam, CanaryListQuery, CanaryRegistrationBody, GatesBody } from '../schemas';
+
+/** The shipped rollout policy's first stage, when the caller plugs in no other. */
+const defaultInitialRollout = (platform: Platform, channel: Channel, now: number) => initialRolloutState(defaultPolicy, platform, channel, now);
+
+function view(read: CanaryRead): Record<string, unknown> {
+  if (!read.ok) return { id: read.id, status: 'invalid', error: read.error };
+  const c = read.canary;
+  return {
+    id: c.id,
+    platform: c.platform,
+    release: c.release,
+    previousRelease: c.previousRelease,
+    channel: c.channel,
+    status: c.status,
+    dryRun: c.dryRun,
+    rollout: { channel: c.rollout.channel, stageIndex: c.rollout.stageIndex, rolloutPercent: c.rollout.rolloutPercent, stageStartedAt: c.rollout.stageStartedAt, greenSince: c.rollout.greenSince },
+    gates: c.gates,
+    lastEvaluation: c.lastEvaluation ?? null,
+    pauseReason: c.pauseReason ?? null,
+    noData: c.noData ?? null,
+    rollbackRequest: c.rollbackRequest ?? null,
+    rollback: c.rollback ?? null,
+    incident: c.incident ?? null,
+    target: c.target,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    createdBy: c.createdBy,
+  };
+}
+
+/** POST /canaries, GET /canaries, GET /canaries/{id}, POST /canaries/{id}/gates. */
+export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () => Promise<LoadedPolicy>): void {
+  router.post('/canaries', async (req, res) => {
+    const body = parseOr400(CanaryRegistrationBody, req.body, 'body');
+    const result = await registerCanary({ ...deps, initialRollout: deps.initialRollout ?? defaultInitialRollout }, body, callerOf(res).actor);
+    const id = result.canary.ok ? result.canary.canary.id : result.canary.id;
+    sendJson(res, result.created ? 201 : 200, { id, created: result.created, canary: view(result.canary) });
+  });
+
+  router.get('/canaries', async (req, res) => {
+    const query = parseOr400(CanaryListQuery, req.query, 'query');
+    const reads = await deps.canaries.list(query);
+    sendJson(res, 200, { canaries: reads.map(view) });
+  });
+
+  router.get('/canaries/:id', async (req, res) => {
+    const id = parseOr400(CanaryIdParam, req.params.id, 'path');
+    const read = await deps.canaries.get(id);
+    if (!read) throw new HttpError(404, { error: 'not_found', id });
+    const evaluations = read.ok ? await deps.canaries.listEvaluations(id, 5) : [];
+    sendJson(res, 200, { canary: view(read), evaluations });
+  });
+
+  router.post('/canaries/:id/gates', async (req, res) => {
+    const id = parseOr400(CanaryIdParam, req.params.id, 'path');
+    const body = parseOr400(GatesBody, req.body, 'body');
+    const caller = callerOf(res);
+    const { policy: loaded } = await policy();
+    const key = idempotencyKeyFor(req, res, 'gates') ?? `gates:${id}:${caller.actor}:${deps.clock.now()}:${JSON.stringify(body)}`;
+    const outcome = await updateGates(
+      { ...deps, bugLabels: loaded.bugLabels, ...(deps.defaultRepository ? { defaultRepository: deps.defaultRepository } : {}) },
+      id,
+      body,
+      caller.actor,
+      key,
+    );
+    switch (outcome.status) {
+      case 'not_found':
+        throw new HttpError(404, { error: 'not_found', id });
+      case 'conflict':
+        throw new HttpError(409, { error: 'conflict', id, detail: outcome.reason });
+      case 'updated':
+        return sendJson(res, 200, { id, gates: outcome.gates, bugs: outcome.bugs });
+      default: {
+        const exhaustive: never = outcome;
+        return exhaustive;
+      }
+    }
+  });
+}

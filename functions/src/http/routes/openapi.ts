@@ -1,0 +1,82 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { sendJson } from '../errors';
+import * as s from '../schemas';
+import { RollbackBody } from './rollback';
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' });
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] } } } });
+const common = {
+  '400': errorResponse('Malformed JSON or a schema violation; `fields` lists every offending field path'),
+  '401': errorResponse('Missing or invalid credentials'),
+  '403': errorResponse('Valid OIDC token whose claims are not allowed; `claim` names which'),
+  '413': errorResponse('Body over 64 KiB'),
+  '429': errorResponse('Per-caller budget exceeded; see Retry-After'),
+};
+const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: json(schema) } } });
+const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const queryParams = (schema: z.ZodObject) =>
+  Object.entries(schema.shape).map(([name, field]) => ({ name, in: 'query', required: false, schema: json(field as z.ZodType) }));
+const idParam = { name: 'id', in: 'path', required: true, schema: json(s.CanaryIdParam) };
+
+/** The OpenAPI document, generated from the same zod schemas that validate requests. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Canary guardian API', version: '1.0.0' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (API_KEYS secret) or a GitHub Actions OIDC token' } } },
+    security: [{ bearer: [] }],
+    paths: {
+      '/guardian/check': {
+        post: {
+          summary: 'Run the five release checks; 200 pass, 412 blocked by a failing check, 503 blocked because checks could not run',
+          requestBody: body(s.GuardianCheckBody),
+          responses: { '200': ok('Every check passed (or errored with failOpen)'), '412': ok('Blocked: a check failed'), '503': ok('Blocked: a check could not run'), ...common },
+        },
+      },
+      '/audit': {
+        post: {
+          summary: 'Append one admin_audit entry (idempotent with an Idempotency-Key header)',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: json(s.IdempotencyKeyHeader) }],
+          requestBody: body(s.AuditBody),
+          responses: { '201': ok('Created: {id, created: true}'), '200': ok('Repeat of a stored entry: {id, created: false}'), ...common },
+        },
+        get: { summary: 'Read the audit trail, newest first', parameters: queryParams(s.AuditQuery), responses: { '200': ok('{entries}'), ...common } },
+      },
+      '/canaries': {
+        post: {
+          summary: 'Register a release on a channel (idempotent per platform, release, channel)',
+          requestBody: body(s.CanaryRegistrationBody),
+          responses: { '201': ok('Registered'), '200': ok('Already registered'), ...common },
+        },
+        get: { summary: 'List canaries', parameters: queryParams(s.CanaryListQuery), responses: { '200': ok('{canaries}'), ...common } },
+      },
+      '/canaries/{id}': {
+        get: { summary: 'A canary: state, last evaluation with reasons, rollback progress', parameters: [idParam], responses: { '200': ok('{canary, evaluations}'), '404': errorResponse('No such canary'), ...common } },
+      },
+      '/canaries/{id}/gates': {
+        post: {
+          summary: 'Post promotion criteria no metric gives; also refreshes the open P0/P1 bug count from GitHub',
+          parameters: [idParam],
+          requestBody: body(s.GatesBody),
+          responses: { '200': ok('{id, gates, bugs}'), '404': errorResponse('No such canary'), '409': errorResponse('Canary is finished or invalid'), ...common },
+        },
+      },
+      '/rollback': {
+        post: {
+          summary: 'Manual / emergency rollback of a release (trigger manual); the rollback runs asynchronously',
+          requestBody: body(RollbackBody),
+          responses: { '202': ok('Requested (or already pending)'), '404': errorResponse('No canary of this release'), '409': errorResponse('Ambiguous or already rolled back'), ...common },
+        },
+      },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI 3.0') } } },
+    },
+  };
+}
+
+/** GET /openapi.json (built once, on first request). */
+export function registerOpenApiRoute(router: Router): void {
+  let cached: Record<string, unknown> | undefined;
+  router.get('/openapi.json', (_req, res) => sendJson(res, 200, (cached ??= openApiDocument())));
+}

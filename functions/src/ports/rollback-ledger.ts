@@ -1,0 +1,77 @@
+import type { RollbackStepName } from './platform';
+
+/** Identifies one rollback: a canary and the generation of its rollback request. */
+export interface RollbackKey {
+  canaryId: string;
+  generation: number;
+}
+
+/** One holder's turn at a rollback: attempt n is `create()`d, so exactly one caller gets it. */
+export interface RollbackAttempt {
+  attempt: number;
+  holder: string;
+  startedAt: number;
+  /** Past this time another caller may take over (the holder is presumed dead). */
+  leaseUntil: number;
+  /** Set when the holder stopped on its own (finished or handed over): takeover needs no waiting. */
+  endedAt?: number;
+}
+
+export type AcquireResult =
+  | { ok: true; attempt: RollbackAttempt }
+  | { ok: false; current: RollbackAttempt };
+
+/** The decisions taken once, before any outside effect: what is rolled back to and which steps run. */
+export interface RollbackPlan {
+  rollbackTo: string;
+  steps: RollbackStepName[];
+  trigger: string;
+  reason: string;
+  requestedBy: string;
+  requestedAt: number;
+  plannedAt: number;
+  /** The breaker slot taken (automatic rollbacks only). */
+  breakerSlot?: string;
+}
+
+export type StepStatus = 'started' | 'done' | 'already_done' | 'skipped' | 'dry_run' | 'waiting' | 'failed';
+
+/** A step's own record (`canaries/{id}/rollbacks/{gen}/steps/{step}`), written only by the lease holder. */
+export interface StepRecord {
+  status: StepStatus;
+  /** Calls made so far across all attempts (the retry budget counts these). */
+  tries: number;
+  attempt: number;
+  updatedAt: number;
+  detail?: string;
+  error?: string;
+  retryable?: boolean;
+  /** Earliest time of the next try (back-off or Retry-After), ms. */
+  retryAt?: number;
+  httpStatus?: number;
+}
+
+/**
+ * Durable records of a rollback's progress. Every exactly-once guarantee rests on `create()`
+ * (attempts, plan, breaker slots); step records are plain writes, made only by the current holder.
+ */
+export interface RollbackLedger {
+  /**
+   * Takes attempt 1, or the next attempt when the current one ended or its lease expired. Racing
+   * callers: one gets `ok: true`, the others see the attempt that won.
+   */
+  acquire(key: RollbackKey, holder: string, now: number, leaseMs: number): Promise<AcquireResult>;
+  /** Marks the holder's attempt as ended so the next caller need not wait for the lease. */
+  release(key: RollbackKey, attempt: number, now: number): Promise<void>;
+  /** create() of the plan: false when one already exists (then `getPlan` returns it). */
+  createPlan(key: RollbackKey, plan: RollbackPlan): Promise<boolean>;
+  getPlan(key: RollbackKey): Promise<RollbackPlan | null>;
+  getSteps(key: RollbackKey): Promise<Partial<Record<RollbackStepName, StepRecord>>>;
+  putStep(key: RollbackKey, step: RollbackStepName, record: StepRecord): Promise<void>;
+  /**
+   * Circuit breaker: create() of slot `{hour}-{n}` for the first free n < limit. Returns the slot id,
+   * or null when all are taken. `owner` is stored so a retried attempt can find its own slot again;
+   * where it cannot, it takes another: the breaker errs towards fewer rollbacks, never more.
+   */
+  takeBreakerSlot(hour: string, limit: number, owner: string): Promise<string | null>;
+}

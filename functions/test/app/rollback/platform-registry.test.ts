@@ -1,0 +1,37 @@
+import { createPlatformActuators } from '../../../src/adapters/platform-registry';
+import type { Canary } from '../../../src/core/canary';
+import { sampleCanary } from '../../adapters/firestore/sample-canary';
+
+const github = { client: () => Promise.reject(new Error('not called')) };
+const auth = {};
+
+describe('platform actuator registry', () => {
+  test('chooses dispatch plus the platform step for each platform by default', () => {
+    const registry = createPlatformActuators({ github, play: { auth }, hosting: { auth } });
+    expect(registry.rollbackSteps(sampleCanary({ platform: 'web' })).map((s) => s.name)).toEqual(['dispatch', 'hosting_release']);
+    expect(registry.rollbackSteps(sampleCanary({ platform: 'desktop' })).map((s) => s.name)).toEqual(['dispatch', 'github_release']);
+    expect(registry.rollbackSteps(sampleCanary({ platform: 'mobile' })).map((s) => s.name)).toEqual(['dispatch', 'play_halt']);
+  });
+
+  test('a disabled step is a do-nothing step that says so', async () => {
+    const registry = createPlatformActuators({ github, disabled: ['hosting_release', 'play_halt'] });
+    const [, hosting] = registry.rollbackSteps(sampleCanary({ platform: 'web' }));
+    const canary = sampleCanary();
+    const outcome = await hosting.execute({ canary, rollbackId: 'x', version: 'v2', rollbackTo: 'v1', reason: 'r', timestamp: 0 });
+    expect(outcome).toEqual({ status: 'skipped', detail: expect.stringContaining('hosting_release disabled by configuration') });
+  });
+
+  test('an enabled step without its adapter is an error at construction, not a silent no-op', () => {
+    expect(() => createPlatformActuators({ github, hosting: { auth } })).toThrow(/Google Play is not configured/);
+  });
+
+  test('an unknown platform is an error', () => {
+    const registry = createPlatformActuators({ github, play: { auth }, hosting: { auth } });
+    expect(() => registry.rollbackSteps({ ...sampleCanary(), platform: 'tv' } as unknown as Canary)).toThrow(/unknown platform tv/);
+  });
+
+  test('per-platform configuration chooses which steps run', () => {
+    const registry = createPlatformActuators({ github, steps: { web: ['dispatch'], desktop: ['github_release'], mobile: [] } });
+    expect(registry.rollbackSteps(sampleCanary({ platform: 'desktop' })).map((s) => s.name)).toEqual(['github_release']);
+  });
+});

@@ -1,0 +1,149 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The replay command through its real command line: `node lib/cli/replay.js` (what
+ * `npm run --silent replay` runs). `npm test` builds first; running this file alone rebuilds lib/
+ * when a source file is newer than the built command.
+ */
+
+const root = join(__dirname, '../..');
+const examples = join(root, '../examples');
+const cli = join(root, 'lib/cli/replay.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+beforeAll(() => {
+  const srcDirs = ['src/core', 'src/config', 'src/cli'].map((d) => join(root, d));
+  const stale = !existsSync(cli) || Math.max(...srcDirs.map(newestSource)) > statSync(cli).mtimeMs;
+  if (stale) {
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+    if (!existsSync(cli)) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+  }
+}, 120_000);
+
+function replay(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, INIT_CWD: root } });
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  return { status: r.status, lines, json: lines.map((l) => JSON.parse(l) as Record<string, unknown>), stderr: r.stderr };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'replay-'));
+function scenarioFile(name: string, mutate: (s: any) => void): string {
+  const s = JSON.parse(readFileSync(join(examples, 'healthy-alpha.json'), 'utf8'));
+  mutate(s);
+  const path = join(tmp, name);
+  writeFileSync(path, JSON.stringify(s));
+  return path;
+}
+
+describe('replay command', () => {
+  it('prints one JSON line per window with the fields of the spec, and exits 0', () => {
+    const r = replay(join(examples, 'healthy-alpha.json'));
+    expect(r.status).toBe(0);
+    expect(r.json).toHaveLength(30);
+    expect(r.json[0]).toEqual({
+      window: 0,
+      t: '2026-01-05T10:01:00Z',
+      verdict: expect.any(String),
+      decision: 'continue',
+      reasons: [],
+      metrics: {
+        error_rate: expect.objectContaining({ threshold: 0.05 }),
+        success_rate: expect.objectContaining({ threshold: 0.9 }),
+        crash_rate: expect.objectContaining({ threshold: 0.02 }),
+        p95_latency: expect.objectContaining({ threshold: 0.5 }),
+      },
+    });
+    expect(Object.keys(r.json[0]!)).toEqual(['window', 't', 'verdict', 'decision', 'reasons', 'metrics']);
+    expect(r.json.at(-1)).toMatchObject({ window: 29, t: '2026-01-05T10:30:00Z', verdict: 'green' });
+    expect(r.json.map((l) => l.decision)).not.toContain('rollback');
+    expect(r.stderr).toMatch(/replayed "Healthy web canary on alpha"/);
+  });
+
+  it('rolls the degrading example back mid-run and stops there', () => {
+    const r = replay(join(examples, 'degrading-alpha.json'));
+    expect(r.status).toBe(0);
+    const last = r.json.at(-1)!;
+    expect(last).toMatchObject({ verdict: 'red', decision: 'rollback' });
+    expect(last.reasons).toEqual([expect.stringMatching(/^Error rate \d+(\.\d+)?% \(threshold 5%\)$/)]);
+    expect(r.json.length).toBeLessThan(30);
+    expect(r.json.filter((l) => l.decision === 'rollback')).toHaveLength(1);
+  });
+
+  it.each([
+    ['shared-incident.json', (d: string[]) => d.includes('pause') && !d.includes('rollback')],
+    ['low-traffic-alpha.json', (d: string[]) => !d.includes('rollback') && !d.includes('pause')],
+    ['data-gap.json', (d: string[]) => d.includes('pause') && !d.includes('rollback')],
+    ['mobile-stable-latency.json', (d: string[]) => d.at(-1) === 'rollback'],
+    ['crash-regression-desktop.json', (d: string[]) => d.at(-1) === 'rollback'],
+  ])('replays the shipped example %s as documented', (file, expected) => {
+    const r = replay(join(examples, file));
+    expect(r.status).toBe(0);
+    expect(expected(r.json.map((l) => String(l.decision)))).toBe(true);
+  });
+
+  it('exits 2 with one line naming the field of an invalid scenario, and prints nothing on stdout', () => {
+    const path = scenarioFile('bad.json', (s) => {
+      s.windows[3].canary.errors = s.windows[3].canary.requests + 1;
+    });
+    const r = replay(path);
+    expect(r.status).toBe(2);
+    expect(r.lines).toEqual([]);
+    expect(r.stderr).toBe('windows[3].canary.errors: must be <= requests\n');
+  });
+
+  it('exits 2 on malformed JSON and on a missing file without a stack trace', () => {
+    const broken = join(tmp, 'broken.json');
+    writeFileSync(broken, '{"name": ');
+    for (const path of [broken, join(tmp, 'missing.json')]) {
+      const r = replay(path);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('applies a --policy override, and rejects a bad one naming its field', () => {
+    const strict = replay('--policy', join(examples, 'policy-override.json'), join(examples, 'degrading-alpha.json'));
+    const normal = replay(join(examples, 'degrading-alpha.json'));
+    expect(strict.json.at(-1)!.reasons).toEqual([expect.stringMatching(/\(threshold 3%\)$/)]);
+    expect(strict.json.length).toBeLessThanOrEqual(normal.json.length);
+    const bad = join(tmp, 'policy.json');
+    writeFileSync(bad, '{"channels":{"beta":{"red":{"errorRate":2}}}}');
+    const r = replay('--policy', bad, join(examples, 'healthy-alpha.json'));
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/channels\.beta\.red\.errorRate: must be <= 1$/);
+  });
+
+  it('stops after a promotion: a mobile stable canary green for a day moves from 10% to 25%', () => {
+    const green = JSON.parse(readFileSync(join(examples, 'healthy-alpha.json'), 'utf8')).windows[0];
+    const withSessions = (side: { requests: number }) => ({ ...side, sessions: side.requests * 10, crashes: 0 });
+    const path = scenarioFile('mobile-day.json', (s) => {
+      Object.assign(s, { platform: 'mobile', channel: 'stable', windowSeconds: 3600 });
+      // 300 canary requests an hour cannot prove a 0.5% error rate: scale the hour up.
+      const scale = (side: any) => ({ ...withSessions({ ...side, requests: side.requests * 40, errors: 0 }), latencyMs: { ...side.latencyMs, counts: side.latencyMs.counts.map((c: number) => c * 40) } });
+      s.windows = Array.from({ length: 30 }, () => ({ canary: scale(green.canary), baseline: scale(green.baseline) }));
+    });
+    const r = replay(path);
+    expect(r.status).toBe(0);
+    expect(r.json).toHaveLength(24);
+    expect(r.json.at(-1)).toMatchObject({ window: 23, t: '2026-01-06T10:00:00Z', verdict: 'green', decision: 'promote' });
+    expect(r.json.at(-1)!.reasons).toEqual(['24 h green at 10%: rolling out to 25%']);
+  });
+
+  it('takes time from the scenario only: the same file replays identically', () => {
+    const a = replay(join(examples, 'shared-incident.json'));
+    const b = replay(join(examples, 'shared-incident.json'));
+    expect(a.lines).toEqual(b.lines);
+  });
+});

@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { defaultPolicy } from '../../src/config/default-policy';
+import { evaluateTick, initialRolloutState } from '../../src/core/tick';
+import { CHANNELS, PLATFORMS, type SideCounts, type Verdict, type WindowSample } from '../../src/core/types';
+import { BOUNDS, MINUTE, T0, latency, play, type Pair } from './scenario-kit';
+
+const RANK: Record<Verdict, number> = { green: 0, inconclusive: 1, yellow: 2, red: 3 };
+
+const sideArb = (maxRequests: number) =>
+  fc
+    .record({
+      requests: fc.integer({ min: 0, max: maxRequests }),
+      errorShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      sessionShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      crashShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      slow: fc.constantFrom(1, 1.1, 1.5, 2, 3),
+    })
+    .map(({ requests, errorShare, sessionShare, crashShare, slow }): SideCounts => {
+      const sessions = Math.round(requests * sessionShare);
+      return {
+        requests,
+        errors: Math.floor(requests * errorShare * 0.3),
+        sessions,
+        crashes: Math.floor(sessions * crashShare * 0.1),
+        latencyMs: latency(requests, slow),
+      };
+    });
+
+const context = fc.record({ platform: fc.constantFrom(...PLATFORMS), channel: fc.constantFrom(...CHANNELS) });
+
+/** The verdict of the newest window, with the older ones as already-judged history. */
+function newestVerdict(pairs: Pair[], platform: (typeof PLATFORMS)[number], channel: (typeof CHANNELS)[number]) {
+  const windows: WindowSample[] = pairs.map((p, i) => ({ start: T0 + i * MINUTE, durationMs: MINUTE, ...p }));
+  const state = { ...initialRolloutState(defaultPolicy, platform, channel, T0), lastWindowStart: windows.length > 1 ? windows.at(-2)!.start : null };
+  return evaluateTick({ policy: defaultPolicy, platform, state, windows, gates: {}, now: windows.at(-1)!.start + MINUTE }).evaluation;
+}
+
+describe('evaluator properties', () => {
+  it('never judges a window greener when the canary has more errors', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ canary: sideArb(3000), baseline: sideArb(20000) }), { minLength: 1, maxLength: 8 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        context,
+        (pairs, more, { platform, channel }) => {
+          const last = pairs.at(-1)!;
+          const extra = Math.ceil((last.canary.requests - last.canary.errors) * more);
+          const worse = [...pairs.slice(0, -1), { ...last, canary: { ...last.canary, errors: last.canary.errors + extra } }];
+          const a = newestVerdict(pairs, platform, channel);
+          const b = newestVerdict(worse, platform, channel);
+          expect(RANK[b.verdict]).toBeGreaterThanOrEqual(RANK[a.verdict]);
+          expect(RANK[b.metrics.error_rate.status]).toBeGreaterThanOrEqual(RANK[a.metrics.error_rate.status]);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never rolls back a canary identical to its baseline', () => {
+    fc.assert(
+      fc.property(fc.array(sideArb(5000), { minLength: 1, maxLength: 25 }), context, (sides, { platform, channel }) => {
+        const steps = play(sides.map((s) => ({ canary: s, baseline: s })), { platform, channel });
+        expect(steps.map((s) => s.evaluation.decision)).not.toContain('rollback');
+        expect(steps.map((s) => s.evaluation.verdict)).not.toContain('red');
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  const nasty = fc.oneof(
+    fc.constantFrom(NaN, Infinity, -Infinity, -1, -1000, 0.5, 1e308),
+    fc.double({ noNaN: false }).filter((x) => !Number.isInteger(x) || x < 0),
+  );
+  const invalidSide = fc
+    .record({
+      requests: fc.oneof(nasty, fc.integer({ min: 0, max: 100 })),
+      errors: fc.oneof(nasty, fc.integer({ min: 0, max: 10_000 })),
+      successes: fc.option(fc.oneof(nasty, fc.integer({ min: 0, max: 10_000 })), { nil: undefined }),
+      sessions: fc.option(fc.oneof(nasty, fc.integer({ min: 0, max: 100 })), { nil: undefined }),
+      crashes: fc.option(fc.oneof(nasty, fc.integer({ min: 0, max: 10_000 })), { nil: undefined }),
+      latencyMs: fc.option(
+        fc.record({ bounds: fc.constant(BOUNDS), counts: fc.array(fc.oneof(nasty, fc.nat(1000)), { minLength: BOUNDS.length + 1, maxLength: BOUNDS.length + 1 }) }),
+        { nil: undefined },
+      ),
+    })
+    // Keep only sides that are invalid for the rate they would feed: a bad request/error pair.
+    .filter((s) => !(Number.isInteger(s.requests) && Number.isInteger(s.errors) && (s.requests as number) >= 0 && (s.errors as number) >= 0 && (s.errors as number) <= (s.requests as number)));
+
+  it('never turns invalid numbers into red or a rollback (S7)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ canary: invalidSide, baseline: fc.oneof(invalidSide, sideArb(5000), fc.constant(null)) }), { minLength: 1, maxLength: 12 }),
+        context,
+        (pairs, { platform, channel }) => {
+          const steps = play(pairs as Pair[], { platform, channel });
+          expect(steps.map((s) => s.evaluation.verdict)).not.toContain('red');
+          expect(steps.map((s) => s.evaluation.verdict)).not.toContain('green');
+          expect(steps.map((s) => s.evaluation.decision)).not.toContain('rollback');
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
