@@ -48,7 +48,7 @@ async function callHttp(fn: Deployed, path: string, headers: Record<string, stri
 async function invoke(fn: Deployed): Promise<string> {
   const endpoint = fn.__endpoint ?? {};
   if (endpoint.httpsTrigger) {
-    return `HTTP ${await callHttp(fn, '/canaries?status=running', { authorization: 'Bearer bench-key' })}`;
+    return `HTTP ${await callHttp(fn, '/canaries?status=running', { authorization: 'Bearer bench-key-0123456789abcdef' })}`;
   }
   if (endpoint.scheduleTrigger) {
     const scheduleTime = new Date().toISOString();

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     FIRESTORE_EMULATOR_HOST: firestore.host,
     GCLOUD_PROJECT: 'demo-coldstart',
     FIREBASE_CONFIG: JSON.stringify({ projectId: 'demo-coldstart' }),
-    API_KEYS: JSON.stringify({ bench: 'bench-key' }),
+    API_KEYS: JSON.stringify({ bench: 'bench-key-0123456789abcdef' }),
     GITHUB_TOKEN: 'unused',
     GLOBAL_DRY_RUN: 'true',
   };

@@ -4,8 +4,7 @@ import * as logger from 'firebase-functions/logger';
 import { GITHUB_TOKEN } from '../config/params';
 import { CANARY_STATUSES } from '../core/canary';
 import type { RollbackDeps } from '../app/rollback/deps';
-import { handleRollback, type RollbackRunOutcome } from '../app/rollback/handle';
-import { productionRollbackDeps } from './rollback-wiring';
+import type { RollbackRunOutcome } from '../app/rollback/handle';
 
 type CanaryWrite = FirestoreEvent<Change<DocumentSnapshot> | undefined, { canaryId: string }>;
 
@@ -24,6 +23,8 @@ export async function onCanaryWrite(deps: () => Promise<RollbackDeps>, event: Ca
   const status = after.get('status') as unknown;
   if (status === 'invalid') return 'ignored';
   if (typeof status === 'string' && KNOWN.has(status) && !ROLLBACK_STATUSES.has(status)) return 'ignored';
+  // Loaded only for the writes that need it (most events are the evaluator's own writes).
+  const { handleRollback } = await import('../app/rollback/handle');
   const outcome = await handleRollback(await deps(), event.params.canaryId, `event:${event.id}`);
   logger.info('canary write handled', { canaryId: event.params.canaryId, eventId: event.id, outcome });
   return outcome;
@@ -40,4 +41,4 @@ export function makeCanaryTrigger(deps: () => Promise<RollbackDeps>) {
   });
 }
 
-export const canaryRollbackTrigger = makeCanaryTrigger(productionRollbackDeps);
+export const canaryRollbackTrigger = makeCanaryTrigger(() => import('./rollback-wiring').then((m) => m.productionRollbackDeps()));

@@ -42,6 +42,8 @@ describe('the local runner, driven from the outside as CI and operators would', 
     installGitHubGuardianRoutes(github.server, repo);
     // The platform team's guardian policy: owner1 may approve changes to protected paths.
     await store.db.doc('config/guardian').set({ checks: { protectedPaths: { owners: ['owner1'] } } });
+    // ...and its user count, from which the audit entry estimates the users the canary reached.
+    await store.db.doc('config/rollback').set({ usersByPlatform: { web: 100_000 } });
     await Promise.all([github.server.start(), hosting.server.start()]);
     hosting.seed('sites/demo-site/channels/alpha', [
       { version: 'sites/demo-site/versions/good', message: 'v29.0.0' },
@@ -140,8 +142,8 @@ describe('the local runner, driven from the outside as CI and operators would', 
         trigger: 'auto-policy',
       }),
     });
-    // Known only where user counts are (config/rollback usersByPlatform or the metrics); the key is always there.
-    expect(rollback[0].meta).toHaveProperty('affected_users');
+    // 10% of the 100,000 web users configured in config/rollback were on the alpha canary.
+    expect(rollback[0].meta.affected_users).toBe(10_000);
     await sealAuditTrail(store.db, Date.now(), { lagMs: 0 });
     const report = await verifyAuditTrail(store.db);
     expect(report.problems).toEqual([]);

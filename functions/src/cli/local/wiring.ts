@@ -13,6 +13,7 @@ import { createAuthenticator } from '../../http/auth';
 import type { ApiDeps } from '../../http/deps';
 import type { Clock, MetricsSource } from '../../ports';
 import type { RollbackStepName } from '../../ports/platform';
+import { RollbackConfigDoc } from '../../functions/rollback-wiring';
 import type { LocalOptions } from './options';
 
 /** Which outside systems the local runner may really act on, and why not where it may not. */
@@ -57,12 +58,17 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
   const github = () =>
     createGitHubClient({ token: options.github.token || 'dry-run', baseUrl: options.github.apiUrl, retry: { enabled: false }, maxRateLimitWaitMs: 0 });
   const auth = await googleAuth(options);
+  // config/rollback is honoured as in production (steps per platform, tracks, channels, user counts).
+  const parsed = RollbackConfigDoc.safeParse((await config.get('rollback')) ?? {});
+  if (!parsed.success) throw new Error(`config/rollback is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const rollbackConfig = parsed.data;
   const actuators = createPlatformActuators({
     clock,
     github: { client: github, defaultRepository: options.github.repository },
-    play: { auth, rootUrl: options.playRootUrl },
-    hosting: { auth, rootUrl: options.hostingRootUrl },
-    disabled: mode.disabledSteps,
+    play: { auth, rootUrl: options.playRootUrl, tracks: rollbackConfig.playTracks },
+    hosting: { auth, rootUrl: options.hostingRootUrl, channels: rollbackConfig.hostingChannels },
+    steps: rollbackConfig.steps,
+    disabled: [...new Set([...(rollbackConfig.disabled ?? []), ...mode.disabledSteps])],
   });
 
   const api: ApiDeps = {
@@ -97,7 +103,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     actuators,
     clock,
     sleep: realSleep,
-    settings: { ...DEFAULT_ROLLBACK_SETTINGS, globalDryRun: mode.dryRun, backoffBaseMs: 200 },
+    settings: { ...DEFAULT_ROLLBACK_SETTINGS, globalDryRun: mode.dryRun, backoffBaseMs: 200, usersByPlatform: rollbackConfig.usersByPlatform },
   };
   return { api, evaluate, rollback };
 }
