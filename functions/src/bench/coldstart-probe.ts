@@ -16,9 +16,12 @@ function ms(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+// Our own dependencies only: firebase-functions loads a private copy of jose (via jwks-rsa) itself.
+const OWN_MODULES = resolve(__dirname, '..', '..', 'node_modules') + '/';
+
 function loadedHeavy(): string[] {
   const keys = Object.keys(require.cache);
-  return HEAVY.filter((h) => keys.some((k) => k.includes(`/node_modules/${h}`)));
+  return HEAVY.filter((h) => keys.some((k) => k.startsWith(OWN_MODULES + h)));
 }
 
 type Endpoint = { httpsTrigger?: unknown; scheduleTrigger?: unknown; eventTrigger?: { eventType?: string } };

@@ -7,7 +7,8 @@ export interface RunningFirestoreServer {
   stop(): void;
 }
 
-async function freePort(): Promise<number> {
+/** A port free on the loopback interface right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

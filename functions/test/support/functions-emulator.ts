@@ -1,24 +1,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../../src/testing/firestore-server';
 
 const FUNCTIONS_DIR = resolve(__dirname, '../..');
 const REPO_ROOT = resolve(FUNCTIONS_DIR, '..');
 export const EMULATOR_PROJECT = 'demo-canary-guardian';
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
-}
 
 export interface EmulatorRun {
   exitCode: number | null;

@@ -52,6 +52,9 @@ const quietLogger: EvaluateLogger = { info: () => undefined, warn: () => undefin
  * outside services the environment names. Only the clock and the metrics source are local.
  */
 export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsSource, options: LocalOptions, mode: LocalMode, windowMs: number) {
+  // Story time runs `speed` times faster than real time; leases and deadlines guard real work
+  // (a slow machine, a slow fake), so they are stretched to keep their real-time length.
+  const speed = windowMs / options.tickMs;
   const canaries = createFirestoreCanaryStore(db);
   const audit = createFirestoreAuditLog(db);
   const config = createFirestoreConfigStore(db);
@@ -94,7 +97,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     clock,
     logger: quietLogger,
     // Decisions are real locally (the story must show a rollback); only platform actions are dry-run.
-    settings: { ...defaultEvaluateSettings, globalDryRun: false, windowMs, ingestionLagMs: 0 },
+    settings: { ...defaultEvaluateSettings, globalDryRun: false, windowMs, ingestionLagMs: 0, leaseTtlMs: defaultEvaluateSettings.leaseTtlMs * speed },
   };
   const rollback: RollbackDeps = {
     canaries,
@@ -103,7 +106,14 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     actuators,
     clock,
     sleep: realSleep,
-    settings: { ...DEFAULT_ROLLBACK_SETTINGS, globalDryRun: mode.dryRun, backoffBaseMs: 200, usersByPlatform: rollbackConfig.usersByPlatform },
+    settings: {
+      ...DEFAULT_ROLLBACK_SETTINGS,
+      globalDryRun: mode.dryRun,
+      backoffBaseMs: 200,
+      leaseMs: DEFAULT_ROLLBACK_SETTINGS.leaseMs * speed,
+      runDeadlineMs: DEFAULT_ROLLBACK_SETTINGS.runDeadlineMs * speed,
+      usersByPlatform: rollbackConfig.usersByPlatform,
+    },
   };
   return { api, evaluate, rollback };
 }
