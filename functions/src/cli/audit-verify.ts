@@ -70,7 +70,7 @@ export async function runAuditVerify(argv: string[], out: (line: string) => void
     err(`${args.error}\n${USAGE}`);
     return 2;
   }
-  const projectId = args.project ?? process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? (process.env.FIRESTORE_EMULATOR_HOST ? 'demo-canary' : undefined);
+  const projectId = args.project ?? process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? (process.env.FIRESTORE_EMULATOR_HOST ? 'demo-canary-guardian' : undefined);
   if (!projectId) {
     err(`no project: pass --project ID\n${USAGE}`);
     return 2;

@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   out.line(`scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms)`);
   out.line('try:');
   for (const cmd of curlExamples(baseUrl, options.apiKey, scenario)) out.line(`  ${cmd}`);
+  const storeEnv = `FIRESTORE_EMULATOR_HOST=${process.env.FIRESTORE_EMULATOR_HOST} GCLOUD_PROJECT=${options.projectId}`;
+  out.line(`  ${storeEnv} npm run audit:tail      # follow the audit trail from another terminal`);
+  out.line(`  ${storeEnv} npm run audit:verify    # check its seal`);
 
   // The listener plays the Firestore trigger: every canary write goes to the same handler.
   const store = createFirestoreCanaryStore(db);
