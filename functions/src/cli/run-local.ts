@@ -16,8 +16,12 @@ import { evaluateAll } from '../app/evaluate';
 import { reconcileRollbacks } from '../app/rollback/reconcile';
 import { isTerminal, type Canary } from '../core/canary';
 
-/** The story ends when the canary is done, or its rollback was recorded in dry-run (nothing more will happen). */
+/**
+ * The story ends when the canary is done (after a rollback: once the recovery watch concluded), or
+ * its rollback was recorded in dry-run (nothing more will happen).
+ */
 function storyFinished(canary: Canary): boolean {
+  if (canary.status === 'rolled_back') return canary.recoveryWatch !== true;
   if (isTerminal(canary.status) || canary.status === 'rollback_failed') return true;
   const steps = Object.values(canary.rollback?.steps ?? {});
   return steps.length > 0 && steps.every((s) => s === 'dry_run');

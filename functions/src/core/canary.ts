@@ -144,6 +144,11 @@ export interface Canary {
   };
   /** The incident's clock (seed: MTTR), set by the rollback. */
   incident?: { onsetAt?: number; decidedAt?: number; restoredAt?: number; recoveredAt?: number };
+  /**
+   * Set when a rollback completes: the evaluator keeps watching the rolled-back population until it
+   * is confirmed recovered or the watch runs out, then clears it (so the watch list stays short).
+   */
+  recoveryWatch?: boolean;
   /** The message of an invalid document. */
   error?: string;
 }

@@ -7,6 +7,8 @@ export type CanaryRead = { ok: true; canary: Canary } | { ok: false; id: string;
 export interface CanaryListQuery {
   status?: CanaryStatus | CanaryStatus[];
   platform?: Platform;
+  /** Only canaries whose recovery the evaluator still watches (status rolled_back). */
+  recoveryWatch?: true;
   limit?: number;
 }
 

@@ -111,6 +111,9 @@ describe('the local runner, driven from the outside as CI and operators would', 
     const canary = (await store.db.doc(`canaries/${id}`).get()).data()!;
     expect(canary.status).toBe('rolled_back');
     expect(output).toMatch(/RED rollback/);
+    // The evaluator then confirmed the restored population (the previous release) is healthy.
+    expect(canary.incident.recoveredAt).toEqual(expect.any(Number));
+    expect(output).toMatch(/recovery watch: recovered/);
 
     // 4. Exactly one dispatch, carrying the document's payload and a rollback id.
     const dispatches = github.server.calls('POST', '/repos/acme/app/dispatches');
@@ -127,7 +130,7 @@ describe('the local runner, driven from the outside as CI and operators would', 
     // 6. The audit trail holds the entries in the document's shape, and its seal verifies.
     const entries = (await store.db.collection('admin_audit').get()).docs.map((d) => d.data());
     const actions = entries.map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['guardian_pass', 'guardian_block', 'auto_rollback']));
+    expect(actions).toEqual(expect.arrayContaining(['guardian_pass', 'guardian_block', 'auto_rollback', 'rollback_completed', 'rollback_recovered']));
     const rollback = entries.filter((e) => e.action === 'auto_rollback');
     expect(rollback).toHaveLength(1);
     expect(rollback[0]).toMatchObject({

@@ -21,6 +21,7 @@ export class MemoryCanaryStore implements CanaryStore {
     for (const canary of this.docs.values()) {
       if (statuses && !statuses.includes(canary.status)) continue;
       if (query.platform && canary.platform !== query.platform) continue;
+      if (query.recoveryWatch && canary.recoveryWatch !== true) continue;
       out.push({ ok: true, canary: structuredClone(canary) });
     }
     return out.slice(0, query.limit ?? out.length);

@@ -101,6 +101,7 @@ export const canaryDocSchema = z.object({
   incident: optional(
     z.object({ onsetAt: optional(finite), decidedAt: optional(finite), restoredAt: optional(finite), recoveredAt: optional(finite) }),
   ),
+  recoveryWatch: optional(z.boolean()),
   error: optional(z.string()),
 });
 

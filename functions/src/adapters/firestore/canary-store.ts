@@ -65,6 +65,13 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const statuses = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
       if (statuses?.length === 0) return [];
       const equal: Record<string, unknown> = {};
+      if (query.recoveryWatch) {
+        if (query.platform || (statuses && (statuses.length !== 1 || statuses[0] !== 'rolled_back'))) {
+          throw new Error('the recovery watch lists rolled_back canaries of every platform only');
+        }
+        const snap = await buildQuery(canaries, 'canariesWatchingRecovery', { equal: { status: 'rolled_back', recoveryWatch: true }, limit: query.limit }).get();
+        return [...snap.docs].sort(newestFirst).map(read);
+      }
       if (statuses) equal.status = statuses.length === 1 ? statuses[0] : statuses;
       if (query.platform) equal.platform = query.platform;
       const name: QueryName =

@@ -44,6 +44,8 @@ export const QUERY_SHAPES = {
   canariesByStatus: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['status'], orderBy: [] },
   canariesByPlatform: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['platform'], orderBy: [] },
   canariesByPlatformAndStatus: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['platform', 'status'], orderBy: [] },
+  // Rolled-back canaries whose recovery the evaluator still watches (equality only: no composite index).
+  canariesWatchingRecovery: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['status', 'recoveryWatch'], orderBy: [] },
   evaluationsNewest: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'scheduleTime', direction: 'desc' }] },
   // Written inline by other adapters and marked `// query-shape: <name>` there.
   leaseTermsNewest: { collectionGroup: 'terms', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'term', direction: 'desc' }] },

@@ -21,6 +21,12 @@ export function createScenarioMetricsSource(scenarios: Scenario[]): ScenarioMetr
   let ticks = 0;
   const longest = Math.max(0, ...scenarios.map((s) => s.windows.length));
   const find = (c: Canary) => scenarios.find((s) => s.platform === c.platform && s.release === c.release);
+  // After a rollback the channel serves the previous release, whose users behave like the
+  // scenario's baseline: that is what the recovery watch sees for the restored population.
+  const restored = (c: Canary): Scenario | undefined => {
+    const s = scenarios.find((x) => x.platform === c.platform && x.previousRelease === c.release && x.release !== c.release);
+    return s && { ...s, windows: s.windows.map((w) => ({ canary: w.baseline, baseline: w.baseline })) };
+  };
 
   return {
     get ticks() {
@@ -31,7 +37,7 @@ export function createScenarioMetricsSource(scenarios: Scenario[]): ScenarioMetr
       ticks++;
       const out = new Map<string, CanaryMetrics>();
       for (const canary of canaries) {
-        const scenario = find(canary);
+        const scenario = find(canary) ?? restored(canary);
         if (!scenario) {
           out.set(canary.id, { ok: false, error: `no scenario for ${canary.platform} ${canary.release}`, retryable: true });
           continue;

@@ -20,6 +20,8 @@ export interface EvaluateSettings {
   leaseTtlMs: number;
   /** Evaluation records are kept this long (TTL on expireAt). */
   historyTtlMs: number;
+  /** After a rollback, how long the evaluator watches the restored population for recovery. */
+  recoveryWatchMs: number;
   /** Canaries evaluated and acted on at once (Firestore round trips overlap; the CPU is not the limit). */
   concurrency: number;
 }
@@ -30,6 +32,7 @@ export const defaultEvaluateSettings: EvaluateSettings = {
   ingestionLagMs: 180_000,
   leaseTtlMs: 320_000,
   historyTtlMs: 30 * 86_400_000,
+  recoveryWatchMs: 2 * 3_600_000,
   concurrency: 32,
 };
 

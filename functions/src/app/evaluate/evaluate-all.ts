@@ -5,6 +5,7 @@ import type { CanaryMetrics, MetricsRange } from '../../ports';
 import type { EvaluateDeps } from './deps';
 import { evaluateCanary, type CanaryOutcome, type TickContext } from './evaluate-canary';
 import { loadPolicy } from './policy-source';
+import { restoredPopulation, watchRecovery, type RecoveryOutcome } from './recovery-watch';
 import { defaultPolicy } from '../../config/default-policy';
 
 /** What one scheduled run did, for the logs, the local runner and the tests. */
@@ -17,6 +18,8 @@ export interface TickReport {
   /** Documents that failed their schema: quarantined and skipped. */
   invalid: { id: string; error: string }[];
   outcomes: CanaryOutcome[];
+  /** Rolled-back canaries whose restored population was judged this tick. */
+  recoveries: RecoveryOutcome[];
 }
 
 const LEASE = 'evaluate-canaries';
@@ -49,7 +52,7 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
   const t = Date.parse(scheduleTime);
   if (!Number.isFinite(t)) throw new Error(`scheduleTime is not an RFC 3339 time: ${JSON.stringify(scheduleTime).slice(0, 80)}`);
   const iso = new Date(t).toISOString();
-  const report: TickReport = { scheduleTime: iso, invalid: [], outcomes: [] };
+  const report: TickReport = { scheduleTime: iso, invalid: [], outcomes: [], recoveries: [] };
   const { logger, settings } = deps;
 
   const holder = `evaluate@${iso}#${randomUUID().slice(0, 8)}`;
@@ -76,18 +79,23 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
         logger.error('could not quarantine an invalid canary', { canaryId: read.id, error: String(err) }),
       );
     }
-    if (canaries.length === 0) return report;
+    // Rolled-back canaries still under watch ride along in the same metrics query (no extra calls).
+    const watched = (await deps.canaries.list({ status: 'rolled_back', recoveryWatch: true })).flatMap((r) => {
+      const population = r.ok ? restoredPopulation(r.canary) : null;
+      return r.ok && population ? [{ canary: r.canary, population }] : [];
+    });
+    if (canaries.length === 0 && watched.length === 0) return report;
 
     const range = metricsRange(t, settings.windowMs, settings.ingestionLagMs, lookbackWindows(policy, settings.windowMs));
     report.range = range;
     let metrics: Map<string, CanaryMetrics>;
     try {
-      metrics = await deps.metrics.fetch(canaries, range);
+      metrics = await deps.metrics.fetch([...canaries, ...watched.map((w) => w.population)], range);
     } catch (err) {
       // A source that throws is an outage like any other: no data for everyone, never a verdict.
       const error = `metrics source failed: ${String((err as Error)?.message ?? err)}`;
       logger.error(error, { scheduleTime: iso });
-      metrics = new Map(canaries.map((c) => [c.id, { ok: false, error, retryable: true }]));
+      metrics = new Map([...canaries, ...watched.map((w) => w.population)].map((c) => [c.id, { ok: false, error, retryable: true }]));
     }
 
     const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}` };
@@ -98,6 +106,14 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
         const error = String((err as Error)?.message ?? err);
         logger.error('evaluation of one canary failed; the others go on', { canaryId: canary.id, error });
         return { id: canary.id, status: 'failed', error } satisfies CanaryOutcome;
+      }
+    });
+    report.recoveries = await pool(watched, settings.concurrency, async ({ canary, population }) => {
+      try {
+        return await watchRecovery(deps, ctx, canary, metrics.get(population.id));
+      } catch (err) {
+        logger.error('recovery watch of one canary failed; the others go on', { canaryId: canary.id, error: String((err as Error)?.message ?? err) });
+        return { id: canary.id, status: 'watching' } satisfies RecoveryOutcome;
       }
     });
     const count = (s: CanaryOutcome['status']) => report.outcomes.filter((o) => o.status === s).length;

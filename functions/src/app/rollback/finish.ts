@@ -57,6 +57,8 @@ export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, cana
   await deps.canaries.update(canary.id, {
     status: 'rolled_back',
     'rollout.frozen': true,
+    // The evaluator now watches the rolled-back population until it is confirmed recovered.
+    recoveryWatch: true,
     'rollback.finishedAt': restoredAt,
     'rollback.target': plan.rollbackTo,
     'rollback.steps': summaryOf(records, plan),

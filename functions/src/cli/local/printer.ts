@@ -25,6 +25,7 @@ export function consolePrinter(write: (s: string) => void = (s) => process.stdou
           line(`[tick ${index} ${time(at)}] ${o.id}: evaluation FAILED (${o.error})`);
         }
       }
+      for (const r of report.recoveries) line(`[tick ${index} ${time(at)}] ${r.id}: recovery watch: ${r.status.replace('_', ' ')}`);
     },
     canaryChanged(before, after) {
       if (before?.status !== after.status) {
