@@ -1,34 +1,22 @@
 import type { Canary } from '../../../src/core/canary';
 import type { Platform } from '../../../src/core/types';
+import { sampleCanary } from '../../adapters/firestore/sample-canary';
 
-/** A valid running canary document, as the registration endpoint would store it. */
+/** A valid running canary document, as the registration endpoint would store it (v29.1.0 on alpha). */
 export function canaryFixture(overrides: Partial<Canary> & { id?: string; platform?: Platform } = {}): Canary {
   const createdAt = overrides.createdAt ?? Date.parse('2026-01-05T00:00:00Z');
   const platform = overrides.platform ?? 'web';
+  const base = sampleCanary();
   return {
+    ...base,
     id: overrides.id ?? `${platform}__v29.1.0__alpha`,
     platform,
     release: 'v29.1.0',
     previousRelease: 'v29.0.0',
-    channel: 'alpha',
-    status: 'running',
-    dryRun: false,
     createdAt,
     updatedAt: createdAt,
-    createdBy: 'ci',
     target: {},
-    rollout: {
-      channel: 'alpha',
-      stageIndex: 0,
-      rolloutPercent: 10,
-      stageStartedAt: createdAt,
-      greenSince: null,
-      streaks: { red: 0, yellow: 0, noData: 0, inconclusive: 0 },
-      lastWindowStart: null,
-      frozen: false,
-      redSince: null,
-    },
-    gates: {},
+    rollout: { ...base.rollout, stageStartedAt: createdAt },
     ...overrides,
   };
 }

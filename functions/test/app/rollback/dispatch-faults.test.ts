@@ -9,11 +9,7 @@ beforeEach(async () => {
 });
 afterEach(async () => h.close());
 
-const canaryOf = async (id: string) => {
-  const read = await h.canaries.get(id);
-  if (!read?.ok) throw new Error(`no canary ${id}`);
-  return read.canary;
-};
+const canaryOf = (id: string) => h.canaryOf(id);
 const rollbackIds = () => h.github.dispatches().map((r) => (r.body as { client_payload: { rollback_id: string } }).client_payload.rollback_id);
 
 describe('rollback dispatch faults', () => {

@@ -10,11 +10,7 @@ beforeEach(async () => {
 });
 afterEach(async () => h.close());
 
-const canaryOf = async (id: string) => {
-  const read = await h.canaries.get(id);
-  if (!read?.ok) throw new Error(`no canary ${id}`);
-  return read.canary;
-};
+const canaryOf = (id: string) => h.canaryOf(id);
 
 describe('rollback guard rails', () => {
   test('refuses a rollback with no previous release: audited, nothing sent, never half done (D6)', async () => {

@@ -109,6 +109,13 @@ export async function rollbackHarness(label: string, options: { settings?: Parti
     return requestRollback({ canaries, audit, clock }, { canaryId: id, reason, trigger, requestedBy: trigger === 'manual' ? 'ops-key' : 'system', onsetAt: T0 + 1800_000 });
   }
 
+  /** The stored canary; fails the test when it is missing or invalid. */
+  async function canaryOf(id: string) {
+    const read = await canaries.get(id);
+    if (!read?.ok) throw new Error(`no canary ${id}`);
+    return read.canary;
+  }
+
   /** Requests to the platforms, all fakes together. */
   const platformRequests = () => github.server.requests.length + hosting.server.requests.length + play.server.requests.length;
 
@@ -117,7 +124,7 @@ export async function rollbackHarness(label: string, options: { settings?: Parti
     await fs.close();
   }
 
-  return { ...fs, github, hosting, play, clock, deps, canaries, audit, ledger, seed, seedPlatforms, request, platformRequests, close };
+  return { ...fs, github, hosting, play, clock, deps, canaries, audit, ledger, seed, seedPlatforms, request, canaryOf, platformRequests, close };
 }
 
 export type RollbackHarness = Awaited<ReturnType<typeof rollbackHarness>>;
