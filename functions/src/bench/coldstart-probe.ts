@@ -85,6 +85,8 @@ async function main(): Promise<void> {
   const entryPath = resolve(__dirname, '..', 'index.js');
   const start = process.hrtime.bigint();
   if (mode === 'providers') {
+    // A synchronous require is what is being measured, exactly as the runtime loads the entry.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     for (const p of ['https', 'scheduler', 'firestore', 'params', 'logger']) require(`firebase-functions/${p}`);
     process.stdout.write(JSON.stringify({ mode, requireMs: ms(start) }) + '\n');
     return;

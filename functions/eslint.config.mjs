@@ -1,0 +1,23 @@
+// Type-aware lint for the mistakes that matter in async, at-least-once code: a promise nobody
+// awaits (a write that silently never happens, an error nobody sees) and a promise passed where a
+// callback's result is ignored.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['lib/**', 'node_modules/**', '*.js', '*.mjs'] },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+      // Lazy requires are deliberate (cold start) and each says why; any other require is a mistake.
+      '@typescript-eslint/no-require-imports': 'error',
+    },
+  },
+);
