@@ -7,7 +7,8 @@ import { createPlatformActuators } from '../adapters/platform-registry';
 import { DEFAULT_ROLLBACK_SETTINGS, realSleep, type RollbackDeps } from '../app/rollback/deps';
 import { CHANNELS, PLATFORMS } from '../core/types';
 import { AUTO_ROLLBACK_ENABLED, DEFAULT_REPOSITORY, GITHUB_API_URL, GITHUB_TOKEN, GLOBAL_DRY_RUN, ROLLBACKS_PER_HOUR } from '../config/params';
-import { ROLLBACK_STEPS, systemClock } from '../ports';
+import { ROLLBACK_STEPS, systemClock, type ConfigStore } from '../ports';
+import { formatSchemaError } from '../adapters/firestore/schema-error';
 
 const Step = z.enum(ROLLBACK_STEPS);
 /** `config/rollback`: which steps run per platform, which are off, user counts for affected_users. */
@@ -18,6 +19,13 @@ export const RollbackConfigDoc = z.strictObject({
   playTracks: z.partialRecord(z.enum(CHANNELS), z.string().min(1)).optional(),
   hostingChannels: z.partialRecord(z.enum(CHANNELS), z.string().min(1)).optional(),
 });
+
+/** Reads and validates `config/rollback` (absent: every default); invalid: an error naming the fields. */
+export async function readRollbackConfig(store: ConfigStore): Promise<z.output<typeof RollbackConfigDoc>> {
+  const parsed = RollbackConfigDoc.safeParse((await store.get('rollback')) ?? {});
+  if (!parsed.success) throw new Error(`config/rollback is invalid: ${formatSchemaError(parsed.error)}`);
+  return parsed.data;
+}
 
 let octokit: Promise<Octokit> | undefined;
 let memo: { at: number; deps: Promise<RollbackDeps> } | undefined;
@@ -41,10 +49,7 @@ export function productionRollbackDeps(): Promise<RollbackDeps> {
 
 async function buildDeps(): Promise<RollbackDeps> {
   const db = getDb();
-  const raw = await createFirestoreConfigStore(db).get('rollback');
-  const parsed = RollbackConfigDoc.safeParse(raw ?? {});
-  if (!parsed.success) throw new Error(`config/rollback is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const config = parsed.data;
+  const config = await readRollbackConfig(createFirestoreConfigStore(db));
   const { GoogleAuth } = await import('google-auth-library');
   const actuators = createPlatformActuators({
     clock: systemClock,

@@ -85,17 +85,18 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
       return r.ok && population ? [{ canary: r.canary, population }] : [];
     });
     if (canaries.length === 0 && watched.length === 0) return report;
+    const queried = [...canaries, ...watched.map((w) => w.population)];
 
     const range = metricsRange(t, settings.windowMs, settings.ingestionLagMs, lookbackWindows(policy, settings.windowMs));
     report.range = range;
     let metrics: Map<string, CanaryMetrics>;
     try {
-      metrics = await deps.metrics.fetch([...canaries, ...watched.map((w) => w.population)], range);
+      metrics = await deps.metrics.fetch(queried, range);
     } catch (err) {
       // A source that throws is an outage like any other: no data for everyone, never a verdict.
       const error = `metrics source failed: ${String((err as Error)?.message ?? err)}`;
       logger.error(error, { scheduleTime: iso });
-      metrics = new Map([...canaries, ...watched.map((w) => w.population)].map((c) => [c.id, { ok: false, error, retryable: true }]));
+      metrics = new Map(queried.map((c) => [c.id, { ok: false, error, retryable: true }]));
     }
 
     const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}` };

@@ -13,7 +13,7 @@ import { createAuthenticator } from '../../http/auth';
 import type { ApiDeps } from '../../http/deps';
 import type { Clock, MetricsSource } from '../../ports';
 import type { RollbackStepName } from '../../ports/platform';
-import { RollbackConfigDoc } from '../../functions/rollback-wiring';
+import { readRollbackConfig } from '../../functions/rollback-wiring';
 import type { LocalOptions } from './options';
 
 /** Which outside systems the local runner may really act on, and why not where it may not. */
@@ -58,13 +58,14 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
   const canaries = createFirestoreCanaryStore(db);
   const audit = createFirestoreAuditLog(db);
   const config = createFirestoreConfigStore(db);
+  // One client each, as in production: the rollback's (its runner owns retries) and the guardian's.
+  let rollbackOctokit: ReturnType<typeof createGitHubClient> | undefined;
+  let guardianOctokit: ReturnType<typeof createGitHubClient> | undefined;
   const github = () =>
-    createGitHubClient({ token: options.github.token || 'dry-run', baseUrl: options.github.apiUrl, retry: { enabled: false }, maxRateLimitWaitMs: 0 });
+    (rollbackOctokit ??= createGitHubClient({ token: options.github.token || 'dry-run', baseUrl: options.github.apiUrl, retry: { enabled: false }, maxRateLimitWaitMs: 0 }));
   const auth = await googleAuth(options);
   // config/rollback is honoured as in production (steps per platform, tracks, channels, user counts).
-  const parsed = RollbackConfigDoc.safeParse((await config.get('rollback')) ?? {});
-  if (!parsed.success) throw new Error(`config/rollback is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const rollbackConfig = parsed.data;
+  const rollbackConfig = await readRollbackConfig(config);
   const actuators = createPlatformActuators({
     clock,
     github: { client: github, defaultRepository: options.github.repository },
@@ -79,8 +80,8 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     audit,
     config,
     clock,
-    github: createGitHubGuardianFacts(() =>
-      createGitHubClient({ token: options.github.token || 'none', baseUrl: options.github.apiUrl, maxRateLimitWaitMs: 5_000 }),
+    github: createGitHubGuardianFacts(
+      () => (guardianOctokit ??= createGitHubClient({ token: options.github.token || 'none', baseUrl: options.github.apiUrl, maxRateLimitWaitMs: 5_000 })),
     ),
     authenticate: createAuthenticator({ apiKeys: () => ({ local: options.apiKey }) }),
     defaultRepository: options.github.repository,
