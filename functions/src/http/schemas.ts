@@ -108,6 +108,8 @@ export const CanaryRegistrationBody = z.strictObject({
   channel: Channel,
   target: ReleaseTargetBody.optional(),
   dryRun: z.boolean().optional(),
+  /** Enter beta or stable without having passed the channel before (audited with its reason). */
+  skipChannelOrder: z.strictObject({ reason: Text(500).refine((s) => s.trim().length >= 3, { error: 'say why (at least 3 characters)' }) }).optional(),
 });
 
 export const CanaryListQuery = z.strictObject({

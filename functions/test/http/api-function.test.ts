@@ -68,7 +68,7 @@ describe('the deployed api function through Firestore', () => {
   });
 
   it('registers one canary out of concurrent registrations in Firestore', async () => {
-    const body = { platform: 'web', release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'beta', target: { hostingSite: 'acme', hostingChannel: 'beta' } };
+    const body = { platform: 'web', release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'beta', target: { hostingSite: 'acme', hostingChannel: 'beta' }, skipChannelOrder: { reason: 'hotfix verified on staging' } };
     const replies = await Promise.all(Array.from({ length: 6 }, () => post('/canaries', body)));
     expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
     const snap = await db.collection('canaries').where('release', '==', 'v29.1.0').get();
@@ -78,7 +78,7 @@ describe('the deployed api function through Firestore', () => {
   });
 
   it('post-deploy: a failing check writes the rollback request onto the Firestore canary and lists it', async () => {
-    const reg = await post('/canaries', { platform: 'desktop', release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'stable' });
+    const reg = await post('/canaries', { platform: 'desktop', release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'stable', skipChannelOrder: { reason: 'guardian test' } });
     expect(reg.status).toBe(201);
     scenario.codeScanning.push({ number: 8, severity: 'error', securitySeverity: 'critical', description: 'RCE' });
     const reply = await post('/guardian/check', { release: 'v29.1.0', channel: 'stable', platform: 'desktop', phase: 'post-deploy' });

@@ -38,9 +38,9 @@ describe('request bodies and routes (H5-H8)', () => {
     outer.use(createApp(api.deps));
     const server = await listen(outer);
     try {
-      const reply = await call(server.url, 'POST', '/canaries', { token: KEYS.ci, body: '{"platform": "web", "release": "v1.2.3", "channel": "beta"}' });
+      const reply = await call(server.url, 'POST', '/canaries', { token: KEYS.ci, body: '{"platform": "web", "release": "v1.2.3", "channel": "alpha"}' });
       expect(reply.status).toBe(201);
-      expect(reply.json.id).toBe('web__v1.2.3__beta');
+      expect(reply.json.id).toBe('web__v1.2.3__alpha');
     } finally {
       await server.close();
     }

@@ -19,7 +19,7 @@ afterEach(async () => {
 
 const post = (path: string, body: unknown, headers?: Record<string, string>) => call(api.url, 'POST', path, { token: KEYS.ci, body, ...(headers ? { headers } : {}) });
 const get = (path: string) => call(api.url, 'GET', path, { token: KEYS.ci });
-const registration = { platform: 'mobile', release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'stable', target: { playPackage: 'com.acme.app', playTrack: 'production', versionCodes: ['2901'] } };
+const registration = { platform: 'mobile', release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'stable', target: { playPackage: 'com.acme.app', playTrack: 'production', versionCodes: ['2901'] }, skipChannelOrder: { reason: 'beta passed on the previous Play console setup' } };
 
 describe('canary registration', () => {
   it('registers a release with 201, then answers a repeat with 200 and the same id', async () => {

@@ -1,6 +1,7 @@
 import { canaryId, type Canary, type ReleaseTarget, type RolloutState } from '../../core/canary';
 import type { Channel, Platform } from '../../core/types';
 import type { AuditLog, CanaryRead, CanaryStore, Clock } from '../../ports';
+import { checkChannelOrder, type ChannelEvidence } from './channel-order';
 
 export interface CanaryRegistration {
   platform: Platform;
@@ -9,7 +10,13 @@ export interface CanaryRegistration {
   channel: Channel;
   target?: ReleaseTarget;
   dryRun?: boolean;
+  /** Enter beta or stable without having passed the channel before: the reason is audited. */
+  skipChannelOrder?: { reason: string };
 }
+
+export type RegisterOutcome =
+  | { status: 'registered'; created: boolean; canary: CanaryRead; channelOrder: 'passed' | 'skipped' | 'first_channel' | 'not_checked' }
+  | { status: 'out_of_order'; requires: Channel; reason: string; evidence: ChannelEvidence[] };
 
 export interface RegisterDeps {
   canaries: CanaryStore;
@@ -22,15 +29,18 @@ export interface RegisterDeps {
 /**
  * Registers a release on a channel, right after CI deployed it. Idempotent per (platform, release,
  * channel): the id is deterministic and the document is created with createIfAbsent, so a repeat
- * or a concurrent registration returns the one canary that exists.
+ * or a concurrent registration returns the one canary that exists (a repeat is not re-checked).
+ * A release enters beta or stable only after it passed the channel before it, unless the caller
+ * skips that check with a reason, which is audited.
  */
-export async function registerCanary(
-  deps: RegisterDeps,
-  input: CanaryRegistration,
-  actor: string,
-): Promise<{ created: boolean; canary: CanaryRead }> {
+export async function registerCanary(deps: RegisterDeps, input: CanaryRegistration, actor: string): Promise<RegisterOutcome> {
   const now = deps.clock.now();
   const id = canaryId(input.platform, input.release, input.channel);
+  const existing = await deps.canaries.get(id);
+  if (existing) return { status: 'registered', created: false, canary: existing, channelOrder: 'not_checked' };
+  const order = await checkChannelOrder(deps.canaries, input.platform, input.release, input.channel);
+  if (!order.ok && !input.skipChannelOrder) return { status: 'out_of_order', requires: order.requires, reason: order.reason, evidence: order.evidence };
+  const channelOrder = order.ok ? (order.passedBy ? 'passed' : 'first_channel') : 'skipped';
   const canary: Canary = {
     id,
     platform: input.platform,
@@ -47,17 +57,37 @@ export async function registerCanary(
     gates: {},
   };
   const result = await deps.canaries.createIfAbsent(canary);
-  if (result.created) {
+  if (!result.created) return { status: 'registered', ...result, channelOrder: 'not_checked' };
+  if (!order.ok && input.skipChannelOrder) {
+    // Its own entry, so "who let a release skip alpha, and why" is one audit query (action filter).
     await deps.audit.append(
       {
         ts: now,
-        action: 'canary_registered',
+        action: 'channel_order_skipped',
         actorUid: actor,
         targetId: input.release,
-        meta: { channel: input.channel, platform: input.platform, previous_release: canary.previousRelease, canary_id: id, dry_run: canary.dryRun },
+        meta: { channel: input.channel, platform: input.platform, canary_id: id, requires: order.requires, reason: input.skipChannelOrder.reason, check: order.reason },
       },
-      `canary_registered:${id}`,
+      `channel_order_skipped:${id}`,
     );
   }
-  return result;
+  await deps.audit.append(
+    {
+      ts: now,
+      action: 'canary_registered',
+      actorUid: actor,
+      targetId: input.release,
+      meta: {
+        channel: input.channel,
+        platform: input.platform,
+        previous_release: canary.previousRelease,
+        canary_id: id,
+        dry_run: canary.dryRun,
+        channel_order: channelOrder,
+        ...(order.ok && order.passedBy ? { passed_by: order.passedBy } : {}),
+      },
+    },
+    `canary_registered:${id}`,
+  );
+  return { status: 'registered', ...result, channelOrder };
 }

@@ -27,6 +27,8 @@ export async function registerStoryCanary(baseUrl: string, apiKey: string, scena
       previousRelease: scenario.previousRelease,
       channel: scenario.channel,
       target,
+      // A scenario that starts past alpha has no earlier canary here: say so, as CI would have to.
+      ...(scenario.channel !== 'alpha' ? { skipChannelOrder: { reason: `local scenario starts on ${scenario.channel}` } } : {}),
     }),
   });
   const body = (await response.json()) as { id?: string; canaryId?: string; error?: string };

@@ -46,8 +46,17 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
   router.post('/canaries', async (req, res) => {
     const body = parseOr400(CanaryRegistrationBody, req.body, 'body');
     const result = await registerCanary({ ...deps, initialRollout: deps.initialRollout ?? defaultInitialRollout }, body, callerOf(res).actor);
+    if (result.status === 'out_of_order') {
+      throw new HttpError(409, {
+        error: 'channel_order',
+        detail: result.reason,
+        requires: result.requires,
+        evidence: result.evidence,
+        hint: `register ${body.release} on ${result.requires} first, or send "skipChannelOrder": {"reason": "..."} (audited)`,
+      });
+    }
     const id = result.canary.ok ? result.canary.canary.id : result.canary.id;
-    sendJson(res, result.created ? 201 : 200, { id, created: result.created, canary: view(result.canary) });
+    sendJson(res, result.created ? 201 : 200, { id, created: result.created, channelOrder: result.channelOrder, canary: view(result.canary) });
   });
 
   router.get('/canaries', async (req, res) => {

@@ -48,7 +48,12 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Register a release on a channel (idempotent per platform, release, channel)',
           requestBody: body(s.CanaryRegistrationBody),
-          responses: { '201': ok('Registered'), '200': ok('Already registered'), ...common },
+          responses: {
+            '201': ok('Registered: {id, created, channelOrder, canary}'),
+            '200': ok('Already registered'),
+            '409': errorResponse('channel_order: the release has not passed the channel before this one on its platform (or was rolled back); skipChannelOrder with a reason overrides'),
+            ...common,
+          },
         },
         get: { summary: 'List canaries', parameters: queryParams(s.CanaryListQuery), responses: { '200': ok('{canaries}'), ...common } },
       },

@@ -20,8 +20,8 @@ describe('registering a canary', () => {
     const input = { platform: 'web' as const, release: 'v29.1.0', previousRelease: 'v29.0.0', channel: 'alpha' as const };
     const first = await registerCanary(deps, input, 'ci');
     const again = await registerCanary(deps, { ...input, previousRelease: 'v1.0.0' }, 'someone-else');
-    expect(first.created).toBe(true);
-    expect(again.created).toBe(false);
+    expect(first).toMatchObject({ status: 'registered', created: true, channelOrder: 'first_channel' });
+    expect(again).toMatchObject({ status: 'registered', created: false });
     const stored = canaries.docs.get('web__v29.1.0__alpha')!;
     expect(stored).toMatchObject({ status: 'running', previousRelease: 'v29.0.0', createdBy: 'ci', dryRun: false, gates: {}, createdAt: clock.now() });
     expect(stored.rollout).toMatchObject({ channel: 'alpha', stageIndex: 0, rolloutPercent: 10, stageStartedAt: clock.now(), frozen: false });
@@ -34,7 +34,7 @@ describe('posting canary gates', () => {
 
   it('counts bugs per label together with the release label, in the canary’s repository', async () => {
     const { deps, canaries } = setup();
-    await registerCanary(deps, { platform: 'desktop', release: 'v2.0.0', channel: 'beta', target: { repository: 'acme/desktop' } }, 'ci');
+    await registerCanary(deps, { platform: 'desktop', release: 'v2.0.0', channel: 'beta', target: { repository: 'acme/desktop' }, skipChannelOrder: { reason: 'gates test' } }, 'ci');
     const asked: string[][] = [];
     const outcome = await updateGates(
       { ...deps, github: github(async (labels) => (asked.push(labels), labels[0] === 'P0' ? 1 : 2)), bugLabels: ['P0', 'P1'] },
@@ -53,7 +53,7 @@ describe('posting canary gates', () => {
 
   it('refuses gates for a finished canary and reports a missing one', async () => {
     const { deps, canaries } = setup();
-    await registerCanary(deps, { platform: 'web', release: 'v1.0.0', channel: 'stable' }, 'ci');
+    await registerCanary(deps, { platform: 'web', release: 'v1.0.0', channel: 'stable', skipChannelOrder: { reason: 'gates test' } }, 'ci');
     canaries.docs.get('web__v1.0.0__stable')!.status = 'rolled_back';
     const base = { ...deps, bugLabels: ['P0'] };
     await expect(updateGates(base, 'web__v1.0.0__stable', { loadTestPassed: true }, 'ops', 'k')).resolves.toEqual({ status: 'conflict', reason: 'canary is rolled_back' });
