@@ -9,3 +9,4 @@ export * from './metrics';
 export * from './platform';
 export * from './github-facts';
 export * from './rollback-ledger';
+export * from './notifier';
