@@ -10,3 +10,4 @@ export * from './platform';
 export * from './github-facts';
 export * from './rollback-ledger';
 export * from './notifier';
+export * from './telemetry';
