@@ -105,6 +105,8 @@ export interface ReleaseTarget {
   playPackage?: string;
   playTrack?: string;
   versionCodes?: string[];
+  /** Version codes of the release before this one: the Play vitals baseline (absent: the highest lower code Play reports). */
+  previousVersionCodes?: string[];
 }
 
 export interface EvaluationSummary extends Evaluation {

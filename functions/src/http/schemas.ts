@@ -99,6 +99,7 @@ export const ReleaseTargetBody = z.strictObject({
   playPackage: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$/, { error: 'an Android package name' }).max(150).optional(),
   playTrack: z.string().regex(/^[a-z][a-z0-9:_-]{0,49}$/, { error: 'a Play track' }).optional(),
   versionCodes: z.array(z.string().regex(/^\d{1,10}$/, { error: 'a numeric version code' })).max(50).optional(),
+  previousVersionCodes: z.array(z.string().regex(/^\d{1,10}$/, { error: 'a numeric version code' })).max(50).optional(),
 });
 
 export const CanaryRegistrationBody = z.strictObject({

@@ -1,5 +1,5 @@
 import type { Canary } from '../core/canary';
-import type { WindowSample } from '../core/types';
+import type { MetricName, WindowSample } from '../core/types';
 
 export interface MetricsRange {
   /** End of the newest complete window, ms since epoch (ingestion lag already subtracted). */
@@ -11,7 +11,18 @@ export interface MetricsRange {
 
 /** Per canary: its windows, or why none could be read ("no data" is never a verdict). */
 export type CanaryMetrics =
-  | { ok: true; windows: WindowSample[] }
+  | {
+      ok: true;
+      windows: WindowSample[];
+      /** The metrics the source feeds for this canary; absent means every metric the policy judges. */
+      metrics?: MetricName[];
+      /**
+       * Every window ending at or before this time (ms) is final at the source; newer ones are
+       * pending, not missing. Set by sources with long windows and a publication lag (Play vitals:
+       * hourly, hours late), so an empty answer is not counted as "no data" once per tick.
+       */
+      completeUntil?: number;
+    }
   | { ok: false; error: string; retryable: boolean };
 
 /**

@@ -49,6 +49,7 @@ export const canaryDocSchema = z.object({
     playPackage: optional(z.string()),
     playTrack: optional(z.string()),
     versionCodes: optional(z.array(z.string())),
+    previousVersionCodes: optional(z.array(z.string())),
   }),
   rollout: z.object({
     channel: z.enum(CHANNELS),

@@ -4,6 +4,7 @@ import { evaluateTick, type RolloutEffect, type TickResult } from '../../core/ti
 import type { CanaryMetrics, EvaluationRecord } from '../../ports';
 import { actOnDecision } from './act';
 import type { EvaluateDeps } from './deps';
+import { noDataClock, policyForSource } from './source-view';
 
 /** What happened to one canary in one tick. */
 export type CanaryOutcome =
@@ -46,17 +47,24 @@ const sameRollout = (a: RolloutState, b: RolloutState) =>
 export async function evaluateCanary(deps: EvaluateDeps, ctx: TickContext, canary: Canary, metrics: CanaryMetrics | undefined): Promise<CanaryOutcome> {
   // Windows that ended before the canary existed say nothing about it (and would count as no data).
   const windows = metrics?.ok ? metrics.windows.filter((w) => w.start + w.durationMs > canary.createdAt) : [];
-  const dataError = !metrics ? 'no metrics were fetched for this canary' : metrics.ok ? undefined : metrics.error;
+  const policy = policyForSource(ctx.policy, canary.platform, metrics?.ok ? metrics.metrics : undefined);
+  const misconfigured = !policy
+    ? `the configured metrics sources feed none of the metrics judged on ${canary.platform} (${ctx.policy.platformMetrics[canary.platform].join(', ')})`
+    : metrics && !metrics.ok && !metrics.retryable
+      ? metrics.error
+      : undefined;
+  const dataError = !metrics ? 'no metrics were fetched for this canary' : !metrics.ok ? metrics.error : misconfigured;
+  const clock = noDataClock(metrics, windows, canary.createdAt, canary.rollout, ctx.scheduleTime);
   let result = evaluateTick({
-    policy: ctx.policy,
+    policy: policy ?? ctx.policy,
     platform: canary.platform,
-    state: canary.rollout,
+    state: clock.state,
     windows,
     gates: canary.gates,
-    now: ctx.scheduleTime,
+    now: clock.now,
     ...(dataError !== undefined ? { dataError } : {}),
   });
-  if (metrics && !metrics.ok && !metrics.retryable) result = pauseForMisconfiguration(result, metrics.error);
+  if (misconfigured !== undefined) result = pauseForMisconfiguration(result, misconfigured);
 
   const dryRun = deps.settings.globalDryRun || canary.dryRun;
   const now = deps.clock.now();

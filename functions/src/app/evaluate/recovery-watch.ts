@@ -4,6 +4,7 @@ import type { CanaryMetrics } from '../../ports';
 import { recoveryPatch } from '../rollback/recovery';
 import type { EvaluateDeps } from './deps';
 import type { TickContext } from './evaluate-canary';
+import { policyForSource } from './source-view';
 
 /** What the watch concluded about one rolled-back canary this tick. */
 export type RecoveryOutcome = { id: string; status: 'recovered' | 'not_recovered' | 'watching' | 'unconfirmed' };
@@ -36,7 +37,8 @@ export async function watchRecovery(deps: EvaluateDeps, ctx: TickContext, canary
 
   const windows = metrics?.ok && restoredAt !== undefined ? metrics.windows.filter((w) => w.start >= restoredAt) : [];
   const state = initialRolloutState(ctx.policy, canary.platform, canary.rollout.channel, restoredAt ?? ctx.scheduleTime);
-  const { evaluation } = evaluateTick({ policy: ctx.policy, platform: canary.platform, state, windows, gates: {}, now: ctx.scheduleTime });
+  const policy = policyForSource(ctx.policy, canary.platform, metrics?.ok ? metrics.metrics : undefined) ?? ctx.policy;
+  const { evaluation } = evaluateTick({ policy, platform: canary.platform, state, windows, gates: {}, now: ctx.scheduleTime });
 
   if (evaluation.verdict === 'green' && restoredAt !== undefined) {
     const patch = recoveryPatch(canary, 'green', ctx.scheduleTime);
