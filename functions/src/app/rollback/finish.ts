@@ -105,9 +105,11 @@ export async function finishBlocked(
   gate: Exclude<GateResult, { kind: 'go' }>,
 ): Promise<'refused' | 'recorded_only' | 'breaker_open'> {
   const now = deps.clock.now();
-  const base = { channel: canary.rollout.channel, requested_reason: request.reason, trigger: request.trigger, canaryId: canary.id, generation: key.generation };
+  // Who asked is part of the record whatever held the rollback back: a person's request is theirs, not the system's.
+  const actorUid = request.trigger === 'manual' ? request.requestedBy : 'system';
+  const base = { channel: canary.rollout.channel, requested_reason: request.reason, requested_by: request.requestedBy, trigger: request.trigger, canaryId: canary.id, generation: key.generation };
   if (gate.kind === 'refused') {
-    await deps.audit.append({ ts: now, action: BLOCKED_ACTION.refused, actorUid: request.trigger === 'manual' ? request.requestedBy : 'system', targetId: canary.release, meta: { ...base, reason: gate.reason } }, keyOf('rollback_refused', key));
+    await deps.audit.append({ ts: now, action: BLOCKED_ACTION.refused, actorUid, targetId: canary.release, meta: { ...base, reason: gate.reason } }, keyOf('rollback_refused', key));
     await deps.canaries.update(canary.id, { status: 'rollback_failed', 'rollout.frozen': true, rollback: { generation: key.generation, target: null, error: gate.reason } });
     return 'refused';
   }
@@ -125,7 +127,7 @@ export async function finishBlocked(
   }
   const reason = gate.kind === 'breaker_open' ? gate.reason : `${gate.why}: rollback to ${gate.plan.rollbackTo} recorded, nothing sent; waiting for a human`;
   await deps.audit.append(
-    { ts: now, action, actorUid: 'system', targetId: canary.release, meta: { ...base, reason, rollback_to: gate.plan.rollbackTo, would_send: wouldSend } },
+    { ts: now, action, actorUid, targetId: canary.release, meta: { ...base, reason, rollback_to: gate.plan.rollbackTo, would_send: wouldSend } },
     keyOf(action, key),
   );
   await deps.canaries.update(canary.id, {

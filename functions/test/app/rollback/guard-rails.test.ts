@@ -80,6 +80,14 @@ describe('rollback guard rails', () => {
     expect(entry.meta.would_send).toEqual(expect.arrayContaining([expect.stringContaining('/dispatches'), expect.stringContaining('channels/live/releases')]));
   });
 
+  test('a manual rollback held back by dry-run records the person who asked as actor and requester, not "system"', async () => {
+    const c = await h.seed('web', { dryRun: true });
+    await h.request(c.id, 'manual', 'Critical bug in auth flow');
+    expect(await handleRollback(h.deps, c.id, 'test')).toBe('recorded_only');
+    const [entry] = await h.audit.list({ action: 'rollback_dry_run' });
+    expect(entry).toMatchObject({ actorUid: 'ops-key', meta: { requested_by: 'ops-key', trigger: 'manual', requested_reason: 'Critical bug in auth flow' } });
+  });
+
   test('ten canaries red at once: the breaker lets N roll back and pauses the rest for a human (D8)', async () => {
     h.deps.settings.rollbacksPerHour = 3;
     const ids: string[] = [];
