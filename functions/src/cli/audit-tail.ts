@@ -7,6 +7,7 @@
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore, type Firestore } from 'firebase-admin/firestore';
 import { AUDIT_COLLECTION } from '../adapters/firestore';
+import { escapeUnsafeText } from '../core/text';
 
 const USAGE = `usage: npm run audit:tail -- [--project ID] [--limit N] [--once]
 Prints the newest N admin_audit entries (default 20), oldest first, then follows new ones.
@@ -30,10 +31,21 @@ export function parseTailArgs(argv: string[]): Args | { error: string } {
   return args;
 }
 
-/** One entry, one line: what an admin scanning the trail needs, meta as JSON (escaped, never multi-line). */
+/**
+ * One entry, one line: what an admin scanning the trail needs, meta as JSON. Every control, bidi
+ * and line-separator character is escaped (H13): an entry written by hand in the console or by an
+ * older version can hold anything, and must not rewrite the admin's terminal.
+ */
 export function formatEntry(data: Record<string, unknown>): string {
-  const ts = typeof data.ts === 'number' ? new Date(data.ts).toISOString() : 'no-ts';
-  return `${ts}  ${String(data.action)}  by ${String(data.actorUid)}  on ${String(data.targetId)}  ${JSON.stringify(data.meta ?? {})}`;
+  const ts = typeof data.ts === 'number' && Number.isFinite(data.ts) && Math.abs(data.ts) <= 8.64e15 ? new Date(data.ts).toISOString() : 'no-ts';
+  const text = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+  let meta: string;
+  try {
+    meta = JSON.stringify(data.meta ?? {});
+  } catch {
+    meta = '[meta not printable]';
+  }
+  return escapeUnsafeText(`${ts}  ${text(data.action)}  by ${text(data.actorUid)}  on ${text(data.targetId)}  ${meta}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import type { AuditProblem, AuditVerifyReport } from '../core/audit-verify';
+import { escapeUnsafeText } from '../core/text';
 import { verifyAuditTrail } from './audit-trail';
 
 const USAGE = `usage: npm run audit:verify -- [--project ID] [--expect-head SEQ:HASH] [--json]
@@ -64,7 +65,9 @@ export function summary(report: AuditVerifyReport): string {
  * The command without the process around it: returns the exit code, writes through `out` / `err`
  * (tests call it with the test server's project id).
  */
-export async function runAuditVerify(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+export async function runAuditVerify(argv: string[], print: (line: string) => void, err: (line: string) => void): Promise<number> {
+  // Entry ids and details come from the stored trail, which may hold anything: escape them (H13).
+  const out = (line: string) => print(escapeUnsafeText(line));
   const args = parseArgs(argv);
   if ('error' in args) {
     err(`${args.error}\n${USAGE}`);
@@ -78,7 +81,7 @@ export async function runAuditVerify(argv: string[], out: (line: string) => void
   const app = initializeApp({ projectId }, `audit-verify-${projectId}-${Date.now()}`);
   try {
     const report = await verifyAuditTrail(getFirestore(app), { expectedHead: args.expectedHead });
-    if (args.json) out(JSON.stringify(report, null, 2));
+    if (args.json) JSON.stringify(report, null, 2).split('\n').forEach((l) => out(l));
     else for (const p of report.problems) out(`PROBLEM ${describeProblem(p)}`);
     out(summary(report));
     return report.ok ? 0 : 1;

@@ -29,6 +29,18 @@ function allowedMethods(router: Router, path: string): string[] {
   return [...methods];
 }
 
+/** The HTTP status an error carries (body-parser and router errors do), never throwing on odd values. */
+function errorStatus(err: unknown): number | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const e = err as { status?: unknown; statusCode?: unknown };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function errorMessage(err: unknown): unknown {
+  return err !== null && typeof err === 'object' && 'message' in err ? (err as { message: unknown }).message : err;
+}
+
 /** Caller-chosen values worth seeing in the log, escaped (H9). */
 function requestFields(req: Request): Record<string, string> {
   const out: Record<string, string> = {};
@@ -49,24 +61,33 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const log = deps.log ?? functionsLogSink;
-  const limiter = createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, () => deps.clock.now());
+  // The budget is spent and refilled in real time, never the app's clock: the local runner's story
+  // clock stops when the story ends, and a budget that never refills answers 429 for ever.
+  const limiter = createRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT, Date.now);
   const policy = createGuardianPolicyLoader(deps.config ?? NO_CONFIG, deps.clock);
 
   app.use((req, res, next) => {
     const started = Date.now();
+    // Whatever a hosting framework parsed before us is not trusted: the body is what jsonBody() passes.
+    req.body = undefined;
     res.on('finish', () => {
-      const record: LogRecord = {
-        severity: res.statusCode >= 500 ? 'ERROR' : res.statusCode >= 400 ? 'WARNING' : 'INFO',
-        message: 'api request',
-        method: req.method,
-        path: printable(req.path),
-        status: res.statusCode,
-        actor: (res.locals.caller as { actor?: string } | undefined)?.actor ?? null,
-        durationMs: Date.now() - started,
-        ...requestFields(req),
-        ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}),
-      };
-      log(record);
+      // A log line must never take the process down: nothing here may throw out of an event handler.
+      try {
+        const record: LogRecord = {
+          severity: res.statusCode >= 500 ? 'ERROR' : res.statusCode >= 400 ? 'WARNING' : 'INFO',
+          message: 'api request',
+          method: printable(req.method, 20),
+          path: printable(req.path),
+          status: res.statusCode,
+          actor: (res.locals.caller as { actor?: string } | undefined)?.actor ?? null,
+          durationMs: Date.now() - started,
+          ...requestFields(req),
+          ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}),
+        };
+        log(record);
+      } catch {
+        /* the request is answered; a failing log sink loses one line, never the process */
+      }
     });
     next();
   });
@@ -91,7 +112,8 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use(jsonBody());
 
-  const router = express.Router({ strict: true });
+  // Strict and case-sensitive: /CANARIES and /canaries/ are not /canaries (one path, one meaning).
+  const router = express.Router({ strict: true, caseSensitive: true });
   registerGuardianRoutes(router, deps, policy);
   registerAuditRoutes(router, deps);
   registerCanaryRoutes(router, deps, policy);
@@ -106,11 +128,13 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // An answer already on its way cannot be replaced: end the exchange instead of throwing again.
+    if (res.headersSent) return void res.destroy();
     if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers);
-    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    const status = errorStatus(err);
     if (status === 413) return sendJson(res, 413, { error: 'payload_too_large' });
     if (status === 400) return sendJson(res, 400, { error: 'malformed_request' });
-    res.locals.logFields = { ...(res.locals.logFields ?? {}), error: printable((err as Error)?.message ?? String(err), 500) };
+    res.locals.logFields = { ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}), error: printable(errorMessage(err), 500) };
     sendJson(res, 500, { error: 'internal' });
   });
   return app;

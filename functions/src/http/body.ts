@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './errors';
+import { loneSurrogatePaths, MAX_JSON_DEPTH, nestedDeeperThan } from './json-guard';
 
 /** Bodies larger than this are refused with 413 before any parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -19,10 +20,13 @@ async function readStream(req: Request, limit: number): Promise<Buffer> {
  * Reads the raw body as JSON whatever the Content-Type says: curl `-d` sends
  * application/x-www-form-urlencoded. In Cloud Functions the framework has already consumed the
  * stream and left the bytes in `req.rawBody`; elsewhere (tests, local runner) the stream is read
- * here. The parsed value is left in `req.body` and the bytes in `res.locals.rawBody`.
+ * here. The parsed value is left in `req.body` and the bytes in `res.locals.rawBody`. A body nested
+ * deeper than MAX_JSON_DEPTH, or carrying a lone surrogate, is refused here, before anything reads it.
  */
 export function jsonBody(limit = BODY_LIMIT_BYTES) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // What a framework may have parsed already (any depth, any content) is never used: only what passes here.
+    req.body = undefined;
     try {
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.method === 'DELETE') return next();
       const declared = Number(req.headers['content-length']);
@@ -36,11 +40,24 @@ export function jsonBody(limit = BODY_LIMIT_BYTES) {
         req.body = {};
         return next();
       }
+      if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+        throw new HttpError(400, { error: 'too_deep', detail: `JSON nested deeper than ${MAX_JSON_DEPTH} levels is refused`, maxDepth: MAX_JSON_DEPTH });
+      }
+      let parsed: unknown;
       try {
-        req.body = JSON.parse(text) as unknown;
+        parsed = JSON.parse(text) as unknown;
       } catch {
         throw new HttpError(400, { error: 'malformed_json', detail: 'the body must be one JSON object (it is read as JSON whatever the Content-Type)' });
       }
+      const lone = loneSurrogatePaths(parsed);
+      if (lone.length > 0) {
+        throw new HttpError(400, {
+          error: 'invalid_request',
+          in: 'body',
+          fields: lone.map((field) => ({ field, message: 'a lone UTF-16 surrogate is not text (send valid Unicode)' })),
+        });
+      }
+      req.body = parsed;
       next();
     } catch (err) {
       next(err);

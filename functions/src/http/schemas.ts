@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CANARY_STATUSES } from '../core/canary';
+import { hasUnsafeText } from '../core/text';
 import { CHANNELS, PLATFORMS } from '../core/types';
 
 /**
@@ -35,12 +36,16 @@ export const CanaryIdParam = z
   .max(140)
   .regex(/^(web|desktop|mobile)__[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?__(alpha|beta|stable)$/, { error: 'a canary id: <platform>__<release>__<channel>' });
 export const Action = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, { error: 'lower_snake_case, at most 64 characters' });
-/** Free text that is stored, never used as a path: printable characters only. */
-const Text = (max: number) =>
+/**
+ * Free text that is stored and shown, never used as a path: one line of printable characters. C0 and
+ * C1 controls, zero-width and bidi marks, overrides and isolates, U+2028 / U+2029 and lone surrogates
+ * are refused (core/text.ts), so a reason cannot rewrite a terminal line or reverse a file name.
+ */
+export const Text = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s), { error: 'control, line-separator and bidi characters are not allowed' });
+    .refine((s) => !hasUnsafeText(s), { error: 'control, line-separator, bidi and lone-surrogate characters are not allowed' });
 export const TargetId = z
   .string()
   .max(200)
@@ -48,17 +53,20 @@ export const TargetId = z
   .refine((s) => !s.includes('__'), { error: 'must not contain "__"' });
 
 const META_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-/** Audit meta: a JSON object with plain keys (Firestore reserves __x__ and dots mean paths), depth <= 4. */
+/**
+ * Audit meta: a JSON object with plain keys (Firestore reserves __x__ and dots mean paths), depth
+ * <= 4, and no array directly inside an array (Firestore refuses to store one: it was a 500).
+ */
 function metaOk(value: unknown, depth: number): boolean {
   if (depth > 4) return false;
-  if (Array.isArray(value)) return value.length <= 100 && value.every((v) => metaOk(v, depth + 1));
+  if (Array.isArray(value)) return value.length <= 100 && value.every((v) => !Array.isArray(v) && metaOk(v, depth + 1));
   if (value && typeof value === 'object') {
     return Object.entries(value).every(([k, v]) => META_KEY.test(k) && metaOk(v, depth + 1));
   }
   return typeof value !== 'string' || value.length <= 2000;
 }
 export const Meta = z.record(z.string().regex(META_KEY, { error: 'meta keys: a letter then letters, digits or _' }), z.json()).refine((m) => metaOk(m, 0), {
-  error: 'meta: keys must be plain identifiers, nesting at most 4 levels, strings at most 2000 characters',
+  error: 'meta: keys must be plain identifiers, nesting at most 4 levels, no array directly inside an array, strings at most 2000 characters',
 });
 
 export const GuardianCheckBody = z.strictObject({

@@ -164,4 +164,17 @@ describe('logging and budgets (H9, H10)', () => {
     // Another caller has its own budget.
     expect((await call(api.url, 'POST', '/audit', { token: KEYS.ops, body: { action: 'auto_rollback', version: 'v1.0.0' } })).status).toBe(201);
   });
+
+  it('H10: refills the budget in real time even when the app clock stands still (the local runner after its story ends)', async () => {
+    await api.close();
+    api = await startTestApi({ rateLimit: { capacity: 2, refillPerSecond: 10 }, clock: { now: () => 1_700_000_000_000 } });
+    const get = () => call(api.url, 'GET', '/canaries', { token: KEYS.ci });
+    expect((await get()).status).toBe(200);
+    expect((await get()).status).toBe(200);
+    const limited = await get();
+    expect(limited.status).toBe(429);
+    // Retry-After tells the truth: after it, the caller is served again.
+    await new Promise((r) => setTimeout(r, Number(limited.headers['retry-after']) * 1000));
+    expect((await get()).status).toBe(200);
+  });
 });

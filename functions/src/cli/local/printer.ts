@@ -1,5 +1,6 @@
 import type { Canary } from '../../core/canary';
 import type { TickReport } from '../../app/evaluate';
+import { escapeUnsafeText } from '../../core/text';
 
 /** What a person watching the local runner sees: one line per event, on stdout. */
 export interface Printer {
@@ -11,7 +12,8 @@ export interface Printer {
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 export function consolePrinter(write: (s: string) => void = (s) => process.stdout.write(s)): Printer {
-  const line = (text: string) => write(text + '\n');
+  // Reasons, ids and errors may carry caller-chosen text: nothing reaches the terminal raw (H13).
+  const line = (text: string) => write(escapeUnsafeText(text) + '\n');
   return {
     line,
     tick(index, at, report) {

@@ -6,17 +6,12 @@ import { CHANNELS, PLATFORMS } from '../../core/types';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400, sendJson } from '../errors';
-import { Channel, Platform, Release } from '../schemas';
+import { Channel, Platform, Release, Text } from '../schemas';
 
 /** `gh workflow run rollback.yml -f version=... -f reason=...` as a body; platform/channel disambiguate. */
 export const RollbackBody = z.strictObject({
   version: Release,
-  reason: z
-    .string()
-    .trim()
-    .min(1, { error: 'a reason is required' })
-    .max(2000)
-    .refine((s) => !/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s), { error: 'control, line-separator and bidi characters are not allowed' }),
+  reason: Text(2000).trim().min(1, { error: 'a reason is required' }),
   platform: Platform.optional(),
   channel: Channel.optional(),
 });
