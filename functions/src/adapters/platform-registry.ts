@@ -35,6 +35,7 @@ function disabledStep(name: RollbackStepName, why: string): RollbackStep {
     name,
     describe: () => `${name}: disabled (${why})`,
     execute: async (): Promise<ActionOutcome> => ({ status: 'skipped', detail: `${name} disabled by configuration (${why})` }),
+    readiness: async () => [{ step: name, check: 'configuration', outcome: 'ok', detail: `${name} is switched off: nothing to prove` }],
   };
 }
 

@@ -109,6 +109,17 @@ export interface ReleaseTarget {
   previousVersionCodes?: string[];
 }
 
+/** Whether every step of the canary's rollback could run, as the last readiness check found. */
+export interface ReadinessSummary {
+  ready: boolean;
+  checkedAt: number;
+  /** Permissions and resources named by failed checks. */
+  missing: string[];
+  /** `<step>: <check>` of the checks that failed, and of those the platform cannot prove without acting. */
+  failed: string[];
+  unproven: string[];
+}
+
 export interface EvaluationSummary extends Evaluation {
   at: number;
   windowStart: number | null;
@@ -151,6 +162,8 @@ export interface Canary {
    * is confirmed recovered or the watch runs out, then clears it (so the watch list stays short).
    */
   recoveryWatch?: boolean;
+  /** The last rollback readiness check (at registration, or POST /canaries/{id}/readiness). */
+  readiness?: ReadinessSummary;
   /** The message of an invalid document. */
   error?: string;
 }

@@ -64,6 +64,8 @@ export function productionApiDeps(): ApiDeps {
       apiKeys: apiKeysReader(),
       ...(oidcPolicy ? { oidc: { policy: oidcPolicy, keys: remoteKeys(oidcPolicy.jwksUrl ?? `${oidcPolicy.issuer}/.well-known/jwks`) } } : {}),
     }),
+    // The same steps (and config/rollback) the rollback runs, so readiness proves what will run.
+    rollbackActuators: async () => (await import('./rollback-wiring')).productionRollbackDeps().then((d) => d.actuators),
     ...(DEFAULT_REPOSITORY.value() ? { defaultRepository: DEFAULT_REPOSITORY.value() } : {}),
   };
 }

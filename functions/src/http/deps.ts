@@ -1,4 +1,4 @@
-import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts } from '../ports';
+import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, RollbackActuators } from '../ports';
 import type { RolloutState } from '../core/canary';
 import type { Channel, Platform } from '../core/types';
 import type { Authenticator } from './auth';
@@ -25,6 +25,8 @@ export interface ApiDeps {
   defaultRepository?: string;
   /** The starting rollout position of a newly registered canary. */
   initialRollout?: (platform: Platform, channel: Channel, now: number) => RolloutState;
+  /** The rollback steps, for readiness checks (registration, POST /canaries/{id}/readiness); absent: not checked. */
+  rollbackActuators?: () => Promise<RollbackActuators>;
   /** Per-caller request budget (H10). */
   rateLimit?: RateLimitOptions;
   /** Where the one structured record per request goes; firebase-functions/logger by default. */

@@ -67,6 +67,24 @@ export interface RollbackStep {
   /** The requests it would send, recorded instead of sending in dry-run or with the kill switch off. */
   describe(ctx: RollbackContext): string;
   execute(ctx: RollbackContext): Promise<ActionOutcome>;
+  /**
+   * Proves, with reads only (nothing a user or the platform's state could notice), that `execute`
+   * could run for this canary now. Never throws: a failed read is a failed or unproven check.
+   */
+  readiness(canary: Canary, rollbackTo: string | null): Promise<ReadinessCheck[]>;
+}
+
+/**
+ * One fact a readiness check established. `unproven` is a fact the platform does not let us read
+ * without acting (said in `detail`); it does not make the rollback "not ready", but it is shown.
+ */
+export interface ReadinessCheck {
+  step: RollbackStepName | 'target';
+  check: string;
+  outcome: 'ok' | 'failed' | 'unproven';
+  detail: string;
+  /** The permission or resource that is missing, by its platform name, when the check failed. */
+  missing?: string;
 }
 
 /** Chooses, per canary, which rollback steps run (configuration per platform; each can be disabled). */

@@ -15,10 +15,22 @@ export class FakeGitHub {
   readonly server = new FakeHttpServer();
   releases: FakeRelease[] = [];
   latestTag: string | null = null;
+  /** What GET /repos/{owner}/{repo} says of the token: its role, and its scopes when a classic token. */
+  access: { push: boolean; private?: boolean; scopes?: string } = { push: true, private: true, scopes: 'repo, workflow' };
 
   constructor(readonly owner = 'acme', readonly repo = 'app') {
     const base = `/repos/${owner}/${repo}`;
     this.server.on('POST', `${base}/dispatches`, { status: 204 });
+    this.server.on('GET', base, () => ({
+      headers: (this.access.scopes !== undefined ? { 'x-oauth-scopes': this.access.scopes } : {}) as Record<string, string>,
+      body: {
+        id: 1,
+        name: repo,
+        full_name: `${owner}/${repo}`,
+        private: this.access.private ?? true,
+        permissions: { admin: false, maintain: false, push: this.access.push, triage: true, pull: true },
+      },
+    }));
     this.server.on('GET', `${base}/releases`, () => ({ body: this.releases.map((r) => ({ ...r, name: r.tag_name })) }));
     this.server.on('GET', `${base}/releases/latest`, () => {
       const latest = this.releases.find((r) => r.tag_name === this.latestTag && !r.draft && !r.prerelease);

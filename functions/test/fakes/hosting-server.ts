@@ -14,9 +14,20 @@ export class FakeHosting {
   readonly server = new FakeHttpServer();
   /** Releases per `sites/S/channels/C`, newest first. */
   readonly channels = new Map<string, FakeHostingRelease[]>();
+  /** Versions and their status (`sites/S/versions/V` -> FINALIZED...); a seeded version is FINALIZED. */
+  readonly versions = new Map<string, string>();
   private next = 1;
 
   constructor() {
+    this.server.on('GET', /^\/v1beta1\/sites\/[^/]+\/channels\/[^/]+$/, (req) => {
+      const name = req.path.replace(/^\/v1beta1\//, '');
+      return this.channels.has(name) ? { body: { name } } : { status: 404, body: { error: { code: 404, message: `${name} not found` } } };
+    });
+    this.server.on('GET', /^\/v1beta1\/sites\/[^/]+\/versions\/[^/]+$/, (req) => {
+      const name = req.path.replace(/^\/v1beta1\//, '');
+      const status = this.versions.get(name);
+      return status ? { body: { name, status } } : { status: 404, body: { error: { code: 404, message: `${name} not found` } } };
+    });
     const path = /^\/v1beta1\/sites\/[^/]+\/channels\/[^/]+\/releases$/;
     this.server.on('GET', path, (req) => ({ body: { releases: this.channels.get(this.parent(req)) ?? [] } }));
     this.server.on('POST', path, (req) => {
@@ -29,7 +40,10 @@ export class FakeHosting {
 
   /** Seeds a channel with versions, oldest first (the last one is live). */
   seed(parent: string, versions: Array<{ version: string; message?: string }>): this {
-    for (const v of versions) this.push(parent, v.version, v.message);
+    for (const v of versions) {
+      this.push(parent, v.version, v.message);
+      if (!this.versions.has(v.version)) this.versions.set(v.version, 'FINALIZED');
+    }
     return this;
   }
 

@@ -29,6 +29,9 @@ beforeAll(async () => {
     OIDC_POLICY: '',
   });
   await db.collection('config').doc('guardian').set({ deadlineMs: 5000, checks: { protectedPaths: { owners: ['owner1'] } } });
+  // Hosting and Play would need Google credentials (never reached from tests): switched off, as a
+  // deployment without them does; readiness then proves the GitHub dispatch only.
+  await db.collection('config').doc('rollback').set({ disabled: ['hosting_release', 'play_halt'] });
   // The exported HTTPS function itself, behind a real HTTP server (wrap() cannot wrap onRequest).
   server = await listen((req, res) => void api(req as never, res as never));
 });
@@ -75,6 +78,10 @@ describe('the deployed api function through Firestore', () => {
     expect(snap.docs.map((d) => d.id)).toEqual(['web__v29.1.0__beta']);
     const one = await call(server.url, 'GET', '/canaries/web__v29.1.0__beta', { token: KEY });
     expect(one.json.canary).toMatchObject({ status: 'running', target: { hostingSite: 'acme' } });
+    // Readiness ran through the production wiring at registration, against the fake GitHub.
+    const readiness = (one.json.canary as { readiness: { failed: string[] } | null }).readiness;
+    expect(readiness).not.toBeNull();
+    expect(readiness!.failed.every((f) => f.startsWith('dispatch:'))).toBe(true);
   });
 
   it('post-deploy: a failing check writes the rollback request onto the Firestore canary and lists it', async () => {

@@ -103,6 +103,7 @@ export const canaryDocSchema = z.object({
     z.object({ onsetAt: optional(finite), decidedAt: optional(finite), restoredAt: optional(finite), recoveredAt: optional(finite) }),
   ),
   recoveryWatch: optional(z.boolean()),
+  readiness: optional(z.object({ ready: z.boolean(), checkedAt: finite, missing: z.array(z.string()), failed: z.array(z.string()), unproven: z.array(z.string()) })),
   error: optional(z.string()),
 });
 

@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Canary } from '../../core/canary';
 import type { Clock } from '../../ports/clock';
+import { githubStepReadiness } from './readiness';
 import { PlatformError, type ActionOutcome, type RollbackContext, type RollbackStep } from '../../ports/platform';
 
 /** A hung call must end well inside the rollback lease (180 s), or a takeover would overlap it. */
@@ -93,5 +94,6 @@ export function createDispatchStep(options: {
       }
       return { status: 'done', detail: `dispatched auto-rollback ${ctx.rollbackId} to ${owner}/${repo}` };
     },
+    readiness: (canary, rollbackTo) => githubStepReadiness('dispatch', options.github, options.defaultRepository, canary, rollbackTo),
   };
 }

@@ -2,6 +2,7 @@ import type { Octokit } from '@octokit/rest';
 import type { Canary } from '../../core/canary';
 import type { Clock } from '../../ports/clock';
 import { PlatformError, type ActionOutcome, type PromotionStep, type RollbackStep } from '../../ports/platform';
+import { githubStepReadiness } from './readiness';
 import { callOptions, repositoryOf, toGitHubPlatformError } from './dispatch';
 
 interface ReleaseFacts {
@@ -69,6 +70,7 @@ export function createGitHubReleaseStep(options: Options): RollbackStep {
         throw toGitHubPlatformError(err, options.clock, `release edit in ${owner}/${repo}`);
       }
     },
+    readiness: (canary, rollbackTo) => githubStepReadiness('github_release', options.github, options.defaultRepository, canary, rollbackTo),
   };
 }
 

@@ -2,7 +2,7 @@ import type { firebasehosting_v1beta1 } from 'googleapis/build/src/apis/firebase
 import type { Canary } from '../../core/canary';
 import type { Channel } from '../../core/types';
 import type { Clock } from '../../ports/clock';
-import { PlatformError, type ActionOutcome, type PromotionStep, type RollbackContext, type RollbackStep } from '../../ports/platform';
+import { PlatformError, type ActionOutcome, type PromotionStep, type ReadinessCheck, type RollbackContext, type RollbackStep } from '../../ports/platform';
 import { toGooglePlatformError } from '../google-api-error';
 
 type Hosting = firebasehosting_v1beta1.Firebasehosting;
@@ -80,7 +80,78 @@ export function createHostingRollbackStep(options: Options): RollbackStep {
         throw toGooglePlatformError(err, 'hosting', options.clock, `releasing on ${parent}`);
       }
     },
+    readiness: (canary, rollbackTo) => hostingReadiness(options, canary, rollbackTo),
   };
+}
+
+const statusOf = (err: unknown) => (err as { response?: { status?: number }; status?: number } | null)?.response?.status ?? (err as { status?: number } | null)?.status;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Reads only: the channel exists, the version the rollback would release is known and FINALIZED.
+ * Whether the service account may create a release (firebasehosting.sites.update) is not
+ * provable through the Hosting API (it has no testIamPermissions; Resource Manager's is not
+ * called), so that check is reported as unproven, never as ok.
+ */
+async function hostingReadiness(options: Options, canary: Canary, rollbackTo: string | null): Promise<ReadinessCheck[]> {
+  const step = 'hosting_release' as const;
+  let parent: string;
+  try {
+    parent = channelPath(options, canary, canary.rollout.channel, true);
+  } catch (err) {
+    return [{ step, check: 'site', outcome: 'failed', detail: messageOf(err), missing: 'target.hostingSite' }];
+  }
+  const checks: ReadinessCheck[] = [];
+  try {
+    const hosting = await options.hosting();
+    try {
+      await hosting.sites.channels.get({ name: parent });
+      checks.push({ step, check: 'channel', outcome: 'ok', detail: `${parent} exists` });
+    } catch (err) {
+      const status = statusOf(err);
+      checks.push(
+        status === 404
+          ? { step, check: 'channel', outcome: 'failed', detail: `${parent} does not exist`, missing: `Hosting channel ${parent}` }
+          : status === 403 || status === 401
+            ? { step, check: 'channel', outcome: 'failed', detail: `reading ${parent} was refused (${status})`, missing: 'firebasehosting.sites.get (Firebase Hosting Viewer or Admin)' }
+            : { step, check: 'channel', outcome: 'failed', detail: `reading ${parent} failed: ${status ?? 'network'} ${messageOf(err)}` },
+      );
+      return checks;
+    }
+    if (rollbackTo) checks.push(await versionCheck(hosting, parent, canary, rollbackTo));
+  } catch (err) {
+    return [...checks, { step, check: 'Hosting', outcome: 'failed', detail: messageOf(err) }];
+  }
+  checks.push({
+    step,
+    check: 'release permission',
+    outcome: 'unproven',
+    detail: 'creating a release needs firebasehosting.sites.update (Firebase Hosting Admin); the Hosting API cannot test it without releasing',
+  });
+  return checks;
+}
+
+async function versionCheck(hosting: Hosting, parent: string, canary: Canary, rollbackTo: string): Promise<ReadinessCheck> {
+  const step = 'hosting_release' as const;
+  let versionName: string;
+  try {
+    const releases = await listReleases(hosting, parent);
+    versionName = targetVersion({ canary, rollbackId: 'readiness', version: canary.release, rollbackTo, reason: '', timestamp: 0 }, releases);
+  } catch (err) {
+    return { step, check: 'previous version', outcome: 'failed', detail: messageOf(err), missing: `a Hosting version of ${rollbackTo}` };
+  }
+  try {
+    const { data } = await hosting.sites.versions.get({ name: versionName });
+    if (data.status && data.status !== 'FINALIZED') {
+      return { step, check: 'previous version', outcome: 'failed', detail: `${versionName} is ${data.status}, not FINALIZED`, missing: `a FINALIZED Hosting version of ${rollbackTo}` };
+    }
+    return { step, check: 'previous version', outcome: 'ok', detail: `${versionName} (${rollbackTo}) is ${data.status ?? 'present'}` };
+  } catch (err) {
+    const status = statusOf(err);
+    return status === 404
+      ? { step, check: 'previous version', outcome: 'failed', detail: `${versionName} does not exist`, missing: `Hosting version ${versionName}` }
+      : { step, check: 'previous version', outcome: 'failed', detail: `reading ${versionName} failed: ${status ?? 'network'} ${messageOf(err)}` };
+  }
 }
 
 /** Web promotion: release the version the `from` channel serves on the `to` channel (stable = live). */

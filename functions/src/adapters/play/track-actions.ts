@@ -2,7 +2,7 @@ import type { androidpublisher_v3 } from '@googleapis/androidpublisher';
 import type { Canary } from '../../core/canary';
 import type { Channel } from '../../core/types';
 import type { Clock } from '../../ports/clock';
-import { PlatformError, type ActionOutcome, type PromotionStep, type RollbackStep } from '../../ports/platform';
+import { PlatformError, type ActionOutcome, type PromotionStep, type ReadinessCheck, type RollbackStep } from '../../ports/platform';
 import { toGooglePlatformError } from '../google-api-error';
 
 type Publisher = androidpublisher_v3.Androidpublisher;
@@ -86,7 +86,61 @@ export function createPlayHaltStep(options: Options): RollbackStep {
         throw toGooglePlatformError(err, 'play', options.clock, `halting ${packageName}/${track}`);
       }
     },
+    readiness: (canary) => playReadiness(options, canary),
   };
+}
+
+const statusOf = (err: unknown) => (err as { response?: { status?: number }; status?: number } | null)?.response?.status ?? (err as { status?: number } | null)?.status;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Opens an edit for the package, reads the track, finds this canary's release and deletes the
+ * edit. An edit is a private draft of the service account: opening and deleting one changes
+ * nothing users or other Console users see (only a commit publishes). Whether a commit would be
+ * accepted is not provable without committing, so that check is reported as unproven.
+ */
+async function playReadiness(options: Options, canary: Canary): Promise<ReadinessCheck[]> {
+  const step = 'play_halt' as const;
+  let packageName: string;
+  try {
+    packageName = packageOf(canary);
+  } catch (err) {
+    return [{ step, check: 'package', outcome: 'failed', detail: messageOf(err), missing: 'target.playPackage' }];
+  }
+  const track = trackOf(options, canary, canary.rollout.channel);
+  let publisher: Publisher;
+  let editId: string;
+  try {
+    publisher = await options.play();
+    const edit = await publisher.edits.insert({ packageName, requestBody: {} });
+    editId = edit.data.id!;
+  } catch (err) {
+    const status = statusOf(err);
+    const missing =
+      status === 401 || status === 403
+        ? 'Play Console access for the service account to this app (Users & permissions: release to the track)'
+        : status === 404
+          ? `Play app ${packageName}`
+          : undefined;
+    return [{ step, check: 'edit', outcome: 'failed', detail: `opening an edit of ${packageName} failed: ${status ?? 'network'} ${messageOf(err)}`, ...(missing ? { missing } : {}) }];
+  }
+  const checks: ReadinessCheck[] = [{ step, check: 'edit', outcome: 'ok', detail: `an edit of ${packageName} can be opened (opened and deleted; nothing published)` }];
+  try {
+    const current = await publisher.edits.tracks.get({ packageName, editId, track });
+    const release = findRelease(current.data.releases ?? [], canary);
+    checks.push(
+      release
+        ? { step, check: 'release on track', outcome: 'ok', detail: `${canary.release} is on ${packageName}/${track} (${release.status ?? 'no status'})` }
+        : { step, check: 'release on track', outcome: 'failed', detail: `${canary.release} is not on track ${track} of ${packageName}`, missing: `release ${canary.release} on Play track ${track}` },
+    );
+  } catch (err) {
+    const status = statusOf(err);
+    checks.push({ step, check: 'release on track', outcome: 'failed', detail: `reading track ${track} failed: ${status ?? 'network'} ${messageOf(err)}`, ...(status === 404 ? { missing: `Play track ${track}` } : {}) });
+  } finally {
+    await publisher.edits.delete({ packageName, editId }).catch(() => undefined);
+  }
+  checks.push({ step, check: 'commit permission', outcome: 'unproven', detail: 'Play accepts or refuses a commit only when one is sent; the halt needs release rights on this track' });
+  return checks;
 }
 
 /** Mobile promotion: raise userFraction on the track, or complete the release at 100%. */

@@ -1,6 +1,7 @@
 import { canaryId, type Canary, type ReleaseTarget, type RolloutState } from '../../core/canary';
 import type { Channel, Platform } from '../../core/types';
-import type { AuditLog, CanaryRead, CanaryStore, Clock } from '../../ports';
+import type { AuditLog, CanaryRead, CanaryStore, Clock, RollbackActuators } from '../../ports';
+import { auditReadiness, checkReadiness, summaryOf, type ReadinessReport } from './readiness';
 import { checkChannelOrder, type ChannelEvidence } from './channel-order';
 
 export interface CanaryRegistration {
@@ -15,7 +16,14 @@ export interface CanaryRegistration {
 }
 
 export type RegisterOutcome =
-  | { status: 'registered'; created: boolean; canary: CanaryRead; channelOrder: 'passed' | 'skipped' | 'first_channel' | 'not_checked' }
+  | {
+      status: 'registered';
+      created: boolean;
+      canary: CanaryRead;
+      channelOrder: 'passed' | 'skipped' | 'first_channel' | 'not_checked';
+      /** The rollback readiness check run for a new canary; null when not run (a repeat, or no actuators). */
+      readiness: ReadinessReport | null;
+    }
   | { status: 'out_of_order'; requires: Channel; reason: string; evidence: ChannelEvidence[] };
 
 export interface RegisterDeps {
@@ -24,6 +32,8 @@ export interface RegisterDeps {
   clock: Clock;
   /** The rollout's starting position for (platform, channel): the rollout policy's first stage. */
   initialRollout: (platform: Platform, channel: Channel, now: number) => RolloutState;
+  /** The rollback steps, for the readiness check at registration; absent: no check (and the answer says so). */
+  rollbackActuators?: () => Promise<RollbackActuators>;
 }
 
 /**
@@ -37,7 +47,7 @@ export async function registerCanary(deps: RegisterDeps, input: CanaryRegistrati
   const now = deps.clock.now();
   const id = canaryId(input.platform, input.release, input.channel);
   const existing = await deps.canaries.get(id);
-  if (existing) return { status: 'registered', created: false, canary: existing, channelOrder: 'not_checked' };
+  if (existing) return { status: 'registered', created: false, canary: existing, channelOrder: 'not_checked', readiness: null };
   const order = await checkChannelOrder(deps.canaries, input.platform, input.release, input.channel);
   if (!order.ok && !input.skipChannelOrder) return { status: 'out_of_order', requires: order.requires, reason: order.reason, evidence: order.evidence };
   const channelOrder = order.ok ? (order.passedBy ? 'passed' : 'first_channel') : 'skipped';
@@ -56,8 +66,12 @@ export async function registerCanary(deps: RegisterDeps, input: CanaryRegistrati
     rollout: deps.initialRollout(input.platform, input.channel, now),
     gates: {},
   };
+  // A canary whose rollback could not run is still registered (the release is already deployed),
+  // but flagged: the summary is on the document and the full report in the audit trail.
+  const readiness = deps.rollbackActuators ? await checkReadiness({ canaries: deps.canaries, actuators: await deps.rollbackActuators(), clock: deps.clock }, canary) : null;
+  if (readiness) canary.readiness = summaryOf(readiness);
   const result = await deps.canaries.createIfAbsent(canary);
-  if (!result.created) return { status: 'registered', ...result, channelOrder: 'not_checked' };
+  if (!result.created) return { status: 'registered', ...result, channelOrder: 'not_checked', readiness: null };
   if (!order.ok && input.skipChannelOrder) {
     // Its own entry, so "who let a release skip alpha, and why" is one audit query (action filter).
     await deps.audit.append(
@@ -84,10 +98,13 @@ export async function registerCanary(deps: RegisterDeps, input: CanaryRegistrati
         canary_id: id,
         dry_run: canary.dryRun,
         channel_order: channelOrder,
+        rollback_ready: readiness ? readiness.ready : null,
+        ...(readiness && !readiness.ready ? { rollback_missing: readiness.missing } : {}),
         ...(order.ok && order.passedBy ? { passed_by: order.passedBy } : {}),
       },
     },
     `canary_registered:${id}`,
   );
-  return { status: 'registered', ...result, channelOrder };
+  if (readiness) await auditReadiness(deps.audit, canary, readiness, actor, 'registration');
+  return { status: 'registered', ...result, channelOrder, readiness };
 }

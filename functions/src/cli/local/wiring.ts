@@ -86,6 +86,8 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     authenticate: createAuthenticator({ apiKeys: () => ({ local: options.apiKey }) }),
     defaultRepository: options.github.repository,
     initialRollout: (platform, channel, now) => initialRolloutState(defaultPolicy, platform, channel, now),
+    // Readiness reads the real platforms: only when they are real (a dry run has no token to prove).
+    ...(mode.dryRun ? {} : { rollbackActuators: async () => actuators }),
     log: () => undefined,
   };
   const evaluate: EvaluateDeps = {

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { updateGates } from '../../app/canaries/gates';
+import { runReadinessOnDemand } from '../../app/canaries/readiness';
 import { registerCanary } from '../../app/canaries/register';
 import type { LoadedPolicy } from '../../app/guardian/policy-loader';
 import { defaultPolicy } from '../../config/default-policy';
@@ -34,6 +35,7 @@ function view(read: CanaryRead): Record<string, unknown> {
     rollbackRequest: c.rollbackRequest ?? null,
     rollback: c.rollback ?? null,
     incident: c.incident ?? null,
+    readiness: c.readiness ?? null,
     target: c.target,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -56,7 +58,25 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
       });
     }
     const id = result.canary.ok ? result.canary.canary.id : result.canary.id;
-    sendJson(res, result.created ? 201 : 200, { id, created: result.created, channelOrder: result.channelOrder, canary: view(result.canary) });
+    sendJson(res, result.created ? 201 : 200, { id, created: result.created, channelOrder: result.channelOrder, readiness: result.readiness, canary: view(result.canary) });
+  });
+
+  router.post('/canaries/:id/readiness', async (req, res) => {
+    const id = parseOr400(CanaryIdParam, req.params.id, 'path');
+    if (!deps.rollbackActuators) throw new HttpError(503, { error: 'not_configured', detail: 'this deployment has no rollback steps configured to check' });
+    const outcome = await runReadinessOnDemand({ ...deps, actuators: await deps.rollbackActuators() }, id, callerOf(res).actor);
+    switch (outcome.status) {
+      case 'not_found':
+        throw new HttpError(404, { error: 'not_found', id });
+      case 'invalid':
+        throw new HttpError(409, { error: 'invalid_canary', id, detail: outcome.error });
+      case 'checked':
+        return sendJson(res, 200, { id, readiness: outcome.report });
+      default: {
+        const exhaustive: never = outcome;
+        return exhaustive;
+      }
+    }
   });
 
   router.get('/canaries', async (req, res) => {

@@ -60,6 +60,13 @@ export function openApiDocument(): Record<string, unknown> {
       '/canaries/{id}': {
         get: { summary: 'A canary: state, last evaluation with reasons, rollback progress', parameters: [idParam], responses: { '200': ok('{canary, evaluations}'), '404': errorResponse('No such canary'), ...common } },
       },
+      '/canaries/{id}/readiness': {
+        post: {
+          summary: 'Rollback readiness: prove with reads only that every step of this canary’s rollback can run; audited, summary stored on the canary',
+          parameters: [idParam],
+          responses: { '200': ok('{id, readiness: {ready, checkedAt, rollbackTo, missing, checks}}'), '404': errorResponse('No such canary'), '409': errorResponse('Invalid canary'), '503': errorResponse('No rollback steps configured'), ...common },
+        },
+      },
       '/canaries/{id}/gates': {
         post: {
           summary: 'Post promotion criteria no metric gives; also refreshes the open P0/P1 bug count from GitHub',
