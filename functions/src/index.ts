@@ -7,3 +7,5 @@ export { reconcileRollbacksJob } from './functions/reconcile-rollbacks';
 export { evaluateCanaries } from './functions/evaluate-canaries';
 export { sealAuditJob } from './functions/seal-audit';
 export { api } from './functions/api';
+export { notificationOutboxTrigger } from './functions/notify-outbox';
+export { notificationSweepJob } from './functions/notify-sweep';

@@ -28,3 +28,17 @@ export const ROLLBACKS_PER_HOUR = defineInt('ROLLBACKS_PER_HOUR', { default: 3 }
 export const EVALUATE_SCHEDULE = defineString('EVALUATE_SCHEDULE', { default: 'every 1 minutes' });
 /** Project whose Cloud Monitoring metrics are read; empty means the functions' own project. */
 export const MONITORING_PROJECT = defineString('MONITORING_PROJECT', { default: '' });
+
+/**
+ * Notification secrets, named by config/notifications (never stored there). Each is bound to the
+ * delivery functions; Firebase refuses a deploy whose bound secret does not exist, so set every
+ * one (a placeholder for the kinds you do not use). Add a name here to offer another destination.
+ */
+export const SLACK_WEBHOOK_URL = defineSecret('SLACK_WEBHOOK_URL');
+export const GOOGLE_CHAT_WEBHOOK_URL = defineSecret('GOOGLE_CHAT_WEBHOOK_URL');
+export const NOTIFY_WEBHOOK_SECRET = defineSecret('NOTIFY_WEBHOOK_SECRET');
+export const NOTIFICATION_SECRETS = { SLACK_WEBHOOK_URL, GOOGLE_CHAT_WEBHOOK_URL, NOTIFY_WEBHOOK_SECRET } as const;
+export type NotificationSecretName = keyof typeof NOTIFICATION_SECRETS;
+export const NOTIFICATION_SECRET_NAMES = Object.keys(NOTIFICATION_SECRETS) as NotificationSecretName[];
+/** Base URL of the status page; messages link to `<url>/canaries/<id>`. Empty: no status page link. */
+export const STATUS_PAGE_URL = defineString('STATUS_PAGE_URL', { default: '' });

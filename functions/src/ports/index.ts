@@ -11,3 +11,4 @@ export * from './github-facts';
 export * from './rollback-ledger';
 export * from './notifier';
 export * from './telemetry';
+export * from './notification-outbox';

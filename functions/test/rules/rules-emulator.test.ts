@@ -26,6 +26,10 @@ suite("firestore.rules through client SDKs (official emulator only: firebase emu
       await setDoc(doc(db, 'admin_audit/e1'), { action: 'auto_rollback' });
       await setDoc(doc(db, 'admin_audit_digests/0000000001'), { seq: 1 });
       await setDoc(doc(db, 'config/policy'), { x: 1 });
+      await setDoc(doc(db, 'notification_outbox/e1'), { status: 'dead' });
+      await setDoc(doc(db, 'notification_outbox/e1/attempts/0001'), { attempt: 1 });
+      await setDoc(doc(db, 'notification_buckets/web__v1__alpha-0'), { at: 1 });
+      await setDoc(doc(db, 'mail/e1-oncall'), { to: ['oncall@example.com'] });
     });
   });
   afterAll(async () => env?.cleanup());
@@ -58,6 +62,15 @@ suite("firestore.rules through client SDKs (official emulator only: firebase emu
     await assertFails(setDoc(doc(db, path), { tampered: true }));
     await assertFails(deleteDoc(doc(db, path)));
     await assertFails(setDoc(doc(env.unauthenticatedContext().firestore(), path), { tampered: true }));
+  });
+
+  const serverOnly = ['notification_outbox/e1', 'notification_outbox/e1/attempts/0001', 'notification_buckets/web__v1__alpha-0', 'mail/e1-oncall'];
+  it.each(serverOnly)('keeps %s server-only: no client reads or writes it, not even an admin', async (path) => {
+    const admin = env.authenticatedContext('alice', { admin: true }).firestore();
+    await assertFails(getDoc(doc(admin, path)));
+    await assertFails(setDoc(doc(admin, path), { tampered: true }));
+    await assertFails(deleteDoc(doc(admin, path)));
+    await assertFails(getDoc(doc(env.unauthenticatedContext().firestore(), path)));
   });
 
   it('denies an admin reading collections outside the allow-list', async () => {

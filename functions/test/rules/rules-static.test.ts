@@ -60,6 +60,12 @@ describe('firestore.rules (static check of the allow-list)', () => {
     );
   });
 
+  it('states the notification outbox, its buckets and the mail queue server-only', () => {
+    for (const path of ['notification_outbox/{itemId=**}', 'notification_buckets/{key}', 'mail/{mailId=**}']) {
+      expect(statements).toContainEqual({ path: `/databases/{database}/documents/${path}`, operations: ['read', 'write'], condition: 'false' });
+    }
+  });
+
   it('denies everything else with a catch-all', () => {
     expect(statements).toContainEqual({ path: '/databases/{database}/documents/{document=**}', operations: ['read', 'write'], condition: 'false' });
   });

@@ -1,8 +1,10 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import type { AuditLog, AuditQuery, StoredAuditEntry } from '../../ports/audit';
+import { eventFromAudit } from '../../core/notification-events';
 import { auditDocSchema, auditEntryId, auditEntrySchema } from './audit-schema';
 import { isAlreadyExists } from './errors';
+import { OUTBOX_COLLECTION, outboxDoc, TRIGGER_GRACE_MS } from './notification-outbox';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
 import { toPlain, withoutUndefined } from './values';
@@ -15,6 +17,11 @@ const MAX_LIMIT = 500;
  * The AuditLog port on Firestore. Each entry is its own document created with create(), so appends
  * never contend on a shared document; the same idempotency key maps to the same id, so a retried
  * write is stored once. Nothing here updates or deletes an entry.
+ *
+ * An entry that is news (core/notification-events.ts) is written in one batch with its
+ * notification outbox item, of the same id: both exist or neither does, so no message goes out
+ * without its entry and no entry's message is forgotten. A repeat fails the whole batch on the
+ * entry's create(), so the item is never written twice either.
  */
 export function createFirestoreAuditLog(db: Firestore): AuditLog {
   const entries = db.collection(AUDIT_COLLECTION);
@@ -26,16 +33,20 @@ export function createFirestoreAuditLog(db: Firestore): AuditLog {
       if (!idempotencyKey) throw new Error('audit entry needs an idempotency key');
       const id = auditEntryId(idempotencyKey);
       const { ts, action, actorUid, targetId, meta } = entry;
+      const event = eventFromAudit(id, { ts, action, actorUid, targetId, meta });
+      const batch = db.batch();
+      batch.create(entries.doc(id), {
+        ts,
+        action,
+        actorUid,
+        targetId,
+        meta: withoutUndefined(meta),
+        createdAt: FieldValue.serverTimestamp(),
+        idempotencyKey,
+      });
+      if (event) batch.create(db.collection(OUTBOX_COLLECTION).doc(id), outboxDoc(event, ts + TRIGGER_GRACE_MS));
       try {
-        await entries.doc(id).create({
-          ts,
-          action,
-          actorUid,
-          targetId,
-          meta: withoutUndefined(meta),
-          createdAt: FieldValue.serverTimestamp(),
-          idempotencyKey,
-        });
+        await batch.commit();
         return { id, created: true };
       } catch (error) {
         if (isAlreadyExists(error)) return { id, created: false };

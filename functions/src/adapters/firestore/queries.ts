@@ -47,6 +47,12 @@ export const QUERY_SHAPES = {
   // Rolled-back canaries whose recovery the evaluator still watches (equality only: no composite index).
   canariesWatchingRecovery: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['status', 'recoveryWatch'], orderBy: [] },
   evaluationsNewest: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'scheduleTime', direction: 'desc' }] },
+  /** Notification outbox items whose (next) delivery is due: the sweeper's query. */
+  outboxDue: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['status'], range: 'nextAttemptAt', orderBy: [{ field: 'nextAttemptAt', direction: 'asc' }] },
+  /** Outbox items in one status, newest first (dead letters for the status page). */
+  outboxByStatusNewest: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['status'], orderBy: [{ field: 'updatedAt', direction: 'desc' }] },
+  /** Items held for one coalesced digest (equality only; the adapter sorts). */
+  outboxHeldFor: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['digestId'], orderBy: [] },
   // Written inline by other adapters and marked `// query-shape: <name>` there.
   leaseTermsNewest: { collectionGroup: 'terms', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'term', direction: 'desc' }] },
   rollbackAttemptsNewest: { collectionGroup: 'attempts', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'attempt', direction: 'desc' }] },
