@@ -24,7 +24,13 @@ describe('the deployable entry point in the real firebase-tools Functions emulat
     const curl = (name: string, args: string) =>
       `curl -sS -o ${out}/${name}.json -w '%{http_code}' ${args} > ${out}/${name}.status || echo curl-failed > ${out}/${name}.status`;
     run = await runInFunctionsEmulator({
-      secrets: { API_KEYS: JSON.stringify({ ci: KEY }), GITHUB_TOKEN: 'emulator-github-token' },
+      secrets: {
+        API_KEYS: JSON.stringify({ ci: KEY }),
+        GITHUB_TOKEN: 'emulator-github-token',
+        SLACK_WEBHOOK_URL: 'unused',
+        GOOGLE_CHAT_WEBHOOK_URL: 'unused',
+        NOTIFY_WEBHOOK_SECRET: 'unused',
+      },
       params: { GITHUB_API_URL: github.url, DEFAULT_REPOSITORY: 'acme/app' },
       script: [
         curl('guardian', `-X POST "$FUNCTIONS_URL/api/guardian/check" -H "Authorization: Bearer ${KEY}" -d '{"release": "v29.1.0", "channel": "alpha"}'`),
@@ -48,7 +54,7 @@ describe('the deployable entry point in the real firebase-tools Functions emulat
 
   it('loads every exported function from the built entry and serves the api function', () => {
     expect(run.exitCode).toBe(0);
-    for (const name of ['api', 'evaluateCanaries', 'canaryRollbackTrigger', 'sealAuditJob', 'reconcileRollbacksJob']) {
+    for (const name of ['api', 'evaluateCanaries', 'canaryRollbackTrigger', 'sealAuditJob', 'reconcileRollbacksJob', 'notificationOutboxTrigger', 'notificationSweepJob']) {
       expect(run.output).toContain(name);
     }
     expect(run.output).toMatch(/http function initialized \(http:\/\/127\.0\.0\.1:\d+\/demo-canary-guardian\/us-central1\/api\)/);
