@@ -1,5 +1,6 @@
 import type { Platform } from '../../core/types';
 import type { AuditLog, CanaryStore, Clock, RollbackActuators, RollbackLedger } from '../../ports';
+import type { TelemetryAggregates } from '../../ports/telemetry';
 
 /** Knobs of the rollback; production values come from params (config/params.ts), tests shrink the waits. */
 export interface RollbackSettings {
@@ -44,6 +45,8 @@ export interface RollbackDeps {
   /** Waits (Retry-After, back-off); tests pass one that advances a fake clock. */
   sleep: (ms: number) => Promise<void>;
   settings: RollbackSettings;
+  /** Telemetry aggregates, where client apps report: distinct installs become affected_users. */
+  telemetry?: TelemetryAggregates;
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

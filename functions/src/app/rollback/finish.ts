@@ -3,7 +3,7 @@ import type { RollbackStep, RollbackStepName } from '../../ports/platform';
 import type { RollbackKey, RollbackPlan, StepRecord } from '../../ports/rollback-ledger';
 import type { RollbackDeps } from './deps';
 import { contextOf, type GateResult } from './gates';
-import { completedEntry, rollbackEntry } from './report';
+import { completedEntry, rollbackEntry, telemetryInstalls } from './report';
 import type { StepState } from './run-steps';
 
 type Summary = Record<string, 'pending' | 'done' | 'failed' | 'skipped' | 'dry_run'>;
@@ -50,7 +50,8 @@ export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, cana
   const records = await deps.ledger.getSteps(key);
   const restoredAt = deps.clock.now();
   const details = Object.fromEntries(plan.steps.map((s) => [s, records[s]?.detail ?? records[s]?.status ?? 'unknown']));
-  const entry = rollbackEntry(canary, request, plan, deps.settings, restoredAt, details);
+  const installs = await telemetryInstalls(deps.telemetry, canary, restoredAt);
+  const entry = rollbackEntry(canary, request, plan, deps.settings, restoredAt, details, installs);
   await deps.audit.append(entry, keyOf(entry.action, key));
   const times = { onsetAt: request.onsetAt ?? canary.rollout.redSince ?? undefined, decidedAt: request.requestedAt, startedAt: plan.plannedAt, restoredAt };
   await deps.audit.append(completedEntry(canary, plan, times, key.generation), keyOf('rollback_completed', key));

@@ -2,6 +2,7 @@ import type { Canary, RollbackRequest } from '../../core/canary';
 import type { AuditEntry } from '../../ports/audit';
 import type { RollbackStepName } from '../../ports/platform';
 import type { RollbackPlan } from '../../ports/rollback-ledger';
+import type { TelemetryAggregates } from '../../ports/telemetry';
 import type { RollbackSettings } from './deps';
 
 const MINUTE = 60_000;
@@ -17,6 +18,27 @@ export function affectedUsers(canary: Canary, settings: RollbackSettings): numbe
   const users = settings.usersByPlatform?.[canary.platform];
   if (users === undefined) return null;
   return Math.round((users * canary.rollout.rolloutPercent) / 100);
+}
+
+/** Installs counted for affected_users: the canary's life, at most this far back (reads grow with minutes). */
+export const INSTALLS_LOOKBACK_MS = 24 * 3_600_000;
+
+/**
+ * Distinct installs that reported the release from its creation (at most a day back) to `at`, from
+ * the telemetry aggregates; null when there is no telemetry, no report, or the read fails (the
+ * rollback never waits on it). Installs that sampled themselves out are not counted (canaries are
+ * always sampled at 1).
+ */
+export async function telemetryInstalls(telemetry: TelemetryAggregates | undefined, canary: Canary, at: number): Promise<number | null> {
+  if (!telemetry) return null;
+  const to = Math.ceil(at / MINUTE) * MINUTE;
+  const from = Math.floor(Math.max(canary.createdAt, at - INSTALLS_LOOKBACK_MS) / MINUTE) * MINUTE;
+  try {
+    const read = await telemetry.read({ platform: canary.platform, release: canary.release, from, to });
+    return read.ok && read.installs.all > 0 ? read.installs.all : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The incident's clock: onset (first red window) -> decision (request) -> restore (last step done). */
@@ -44,7 +66,10 @@ export function rollbackEntry(
   settings: RollbackSettings,
   at: number,
   steps: Partial<Record<RollbackStepName, string>>,
+  /** Distinct installs of the release from telemetry, when known: they replace the configured estimate. */
+  installs: number | null = null,
 ): AuditEntry {
+  const estimate = installs === null ? affectedUsers(canary, settings) : null;
   const note = canary.platform === 'mobile' ? PLAY_NOTE : canary.platform === 'desktop' ? DESKTOP_NOTE : undefined;
   return {
     ts: at,
@@ -55,7 +80,8 @@ export function rollbackEntry(
       channel: canary.rollout.channel,
       reason: request.reason,
       rollback_to: plan.rollbackTo,
-      affected_users: affectedUsers(canary, settings),
+      affected_users: installs ?? estimate,
+      affected_users_source: installs !== null ? 'telemetry_installs' : estimate !== null ? 'configured_users_x_rollout' : null,
       duration_minutes: Math.round((at - canary.createdAt) / MINUTE),
       trigger: request.trigger,
       platform: canary.platform,

@@ -1,6 +1,7 @@
 import { handleRollback } from '../../../src/app/rollback/handle';
 import { recoveryPatch } from '../../../src/app/rollback/recovery';
 import { T0 } from '../../adapters/firestore/sample-canary';
+import type { TelemetryQuery } from '../../../src/ports/telemetry';
 import { LIVE, PKG, rollbackHarness, type RollbackHarness } from './harness';
 
 let h: RollbackHarness;
@@ -122,6 +123,28 @@ describe('rollback guard rails', () => {
     expect(await handleRollback(h.deps, c.id, 'test')).toBe('nothing_to_do');
     expect(h.platformRequests()).toBe(before);
     expect(await h.audit.list({ action: 'rollback_refused' })).toHaveLength(1);
+  });
+
+  test('affected_users is the distinct installs that reported the release, in place of the configured estimate', async () => {
+    h.deps.settings.usersByPlatform = { mobile: 100_000 };
+    const asked: TelemetryQuery[] = [];
+    h.deps.telemetry = {
+      read: async (q) => (asked.push(q), { ok: true, minutes: [], installs: { all: 1234, errors: 40, crashes: 3 } }),
+    };
+    const c = await h.seed('mobile');
+    await h.request(c.id);
+    await handleRollback(h.deps, c.id, 'test');
+    const [entry] = await h.audit.list({ action: 'auto_rollback' });
+    expect(entry.meta).toMatchObject({ affected_users: 1234, affected_users_source: 'telemetry_installs' });
+    expect(asked).toEqual([{ platform: 'mobile', release: 'v28R.1', from: expect.any(Number), to: expect.any(Number) }]);
+    expect(asked[0].to - asked[0].from).toBeLessThanOrEqual(24 * 3_600_000 + 60_000);
+    // No report of the release (or a failed read): the configured estimate, and it says so.
+    h.deps.telemetry = { read: async () => ({ ok: false, error: 'down', retryable: true }) };
+    const d = await h.seed('mobile', { id: 'mobile__v28R.2__stable', release: 'v28R.2' });
+    await h.request(d.id);
+    await handleRollback(h.deps, d.id, 'test');
+    const entries = await h.audit.list({ action: 'auto_rollback' });
+    expect(entries.find((e) => e.targetId === 'v28R.2')?.meta).toMatchObject({ affected_users: 10_000, affected_users_source: 'configured_users_x_rollout' });
   });
 
   test('the audit entry has the source document shape and the incident times are recorded; the release is frozen', async () => {
