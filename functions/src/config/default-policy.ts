@@ -21,6 +21,7 @@ const raw: Policy = {
       red: { errorRate: 0.05, p95LatencyIncrease: 0.5, crashRate: 0.02 },
       successRate: { below: 0.9, action: 'pause' },
       mttrMinutes: null,
+      minExposure: { requests: 2_000, sessions: 500 },
       next: 'beta',
       // Alpha -> Beta: error rate < 5% for 24 h (the bake), no P0/P1 bugs, performance within SLA
       // (the latency verdict), security scan passed.
@@ -32,6 +33,7 @@ const raw: Policy = {
       red: { errorRate: 0.02, p95LatencyIncrease: 0.3, crashRate: 0.01 },
       successRate: { below: 0.95, action: 'pause' },
       mttrMinutes: 30,
+      minExposure: { requests: 10_000, sessions: 2_500 },
       next: 'stable',
       // Beta -> Stable: feedback > 4/5, load testing, cross-platform validation, guardian checks.
       exitGates: { ...noGates, loadTestPassed: true, crossPlatformValidated: true, guardianPassed: true, minUserFeedbackScore: 4 },
@@ -44,6 +46,7 @@ const raw: Policy = {
       // "Red: Investigate": investigating is a human's job, so the canary pauses (docs/decisions.md).
       successRate: { below: 0.99, action: 'pause' },
       mttrMinutes: 15,
+      minExposure: { requests: 20_000, sessions: 5_000 },
       next: null,
       // Completion: "User satisfaction > 4.5/5".
       exitGates: { ...noGates, minUserFeedbackScore: 4.5 },
@@ -62,6 +65,8 @@ const raw: Policy = {
     mobile: ['error_rate', 'success_rate', 'crash_rate', 'p95_latency'],
   },
   evaluation: {
+    sequentialRollbackAlpha: 0.001,
+    sequentialPauseAlpha: 0.05,
     redAlpha: 0.001,
     yellowAlpha: 0.01,
     greenAlpha: 0.05,

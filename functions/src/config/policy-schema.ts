@@ -43,6 +43,14 @@ const channelSchema = z.strictObject({
   }),
   /** Yellow MTTR target in minutes (monitoring only: measured by the rollback, not by the evaluator). */
   mttrMinutes: positive.nullable(),
+  /**
+   * The least canary traffic a stage's bake must have seen before it can pass: requests, and
+   * sessions where the crash rate counts (desktop, mobile).
+   */
+  minExposure: z.strictObject({
+    requests: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }),
+    sessions: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).min(0, { error: 'must be >= 0' }),
+  }),
   /** Where a green canary goes next; null means the channel's last stage completes the rollout. */
   next: z.enum(['alpha', 'beta', 'stable']).nullable(),
   /** Gates required to leave this channel (promote, or complete on the last channel). */
@@ -82,11 +90,18 @@ export const policySchema = z
       mobile: z.array(metricName).min(1, { error: 'must name at least one metric' }),
     }),
     evaluation: z.strictObject({
-      /** Exact-test level for red (rollback), shared by the scan over recent sub-windows (Bonferroni). */
+      /**
+       * Chance, per metric and per stage, that a canary whose rate is at its threshold is ever rolled
+       * back over the stage's whole bake of looks (the sequential test, docs/decisions.md).
+       */
+      sequentialRollbackAlpha: alpha,
+      /** The same chance for a pause (a lower bar than a rollback: a pause only holds the rollout). */
+      sequentialPauseAlpha: alpha,
+      /** Level at which the canary is called worse than a failing baseline (shared-incident check). */
       redAlpha: alpha,
-      /** Level for yellow (pause): weaker evidence that the threshold is crossed. */
+      /** Level of the recent-window scan that notices trouble (shown, and shared incidents). */
       yellowAlpha: alpha,
-      /** Level for green: the canary is below its threshold with this confidence. */
+      /** Level for green: the canary is below its threshold with this confidence (a window, and a bake's pooled evidence). */
       greenAlpha: alpha,
       /** Consecutive red windows before the rollback (1 = act on the first significant window). */
       redWindowsToRollback: count,

@@ -1,4 +1,4 @@
-import type { Channel, Evaluation, Platform } from './types';
+import type { Channel, Evaluation, MetricName, Platform } from './types';
 
 /**
  * A canary's life. One comment per state; `isTerminal` says which never change again.
@@ -64,8 +64,11 @@ export interface RolloutState {
   stageStartedAt: number;
   /** Start of the current uninterrupted run of green windows; null when the last judged window was not green. */
   greenSince: number | null;
-  /** Consecutive windows with each outcome, continued across process restarts (S10). */
-  streaks: { red: number; yellow: number; noData: number; inconclusive: number; green?: number };
+  /**
+   * Consecutive windows with each outcome, continued across process restarts (S10). `clear`:
+   * windows with canary data that were neither red nor yellow (what lifts a pause).
+   */
+  streaks: { red: number; yellow: number; noData: number; inconclusive: number; green?: number; clear?: number };
   /** Start of the newest window already judged, so a retried tick never counts a window twice. */
   lastWindowStart: number | null;
   /** Set after a rollback: the release is never promoted again. */
@@ -80,6 +83,29 @@ export interface RolloutState {
   completed?: boolean;
   /** `now` of the last tick counted as "no data" without windows, so a retried tick counts once. */
   lastNoDataTickAt?: number | null;
+  /** The current stage's bake; absent on documents stored before it existed (a bake then starts afresh). */
+  bake?: BakeState;
+}
+
+/** Trials and events pooled over a bake. */
+export interface PooledCounts {
+  n: number;
+  k: number;
+}
+
+/**
+ * A stage's bake: its clock and the evidence pooled over it, kept on the canary so the scheduled
+ * function continues it tick after tick (core/bake.ts).
+ */
+export interface BakeState {
+  /** When the bake clock (re)started: the stage's start, or the end of the last red window. */
+  since: number;
+  /** Time the clock stood still while the canary was paused, ms. */
+  heldMs: number;
+  /** Canary trials and events per metric since `since` (latency: requests possibly above its limit). */
+  pooled: Partial<Record<MetricName, PooledCounts>>;
+  /** ln of the sequential statistic per metric, one entry per alternative (core/sequential.ts). */
+  evidence: Partial<Record<MetricName, number[]>>;
 }
 
 export interface RollbackRequest {

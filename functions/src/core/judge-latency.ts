@@ -9,13 +9,21 @@ import {
 import type { Levels } from './judge-rate';
 import { lastWindows, scanHorizons } from './pool';
 import { binomialLowerTail, binomialUpperTail } from './stats';
-import type { Verdict, WindowSample } from './types';
+import type { WindowSample } from './types';
 
 export interface LatencyJudgement {
-  status: Verdict;
+  /** green: the canary's quantile is below the limit with confidence over the recent windows. */
+  status: 'green' | 'inconclusive';
   /** Quantile estimates in ms (display). */
   canary: number | null;
   baseline: number | null;
+  /** Some recent suffix puts more than 1 - q of the canary's requests above the limit (yellowAlpha). */
+  alarmed: boolean;
+  /**
+   * The newest window as a rate for the sequential test and the bake: canary requests (n), those
+   * certainly above the limit (k, for red) and those possibly above it (kGreen, for green).
+   */
+  newest: { n: number; k: number; kGreen: number } | null;
 }
 
 export interface LatencyTest {
@@ -29,13 +37,14 @@ export interface LatencyTest {
 /**
  * Judges the canary's latency quantile against the baseline's distribution. Under H0 "the canary's
  * p95 is at most L = p95(baseline) x (1 + increase)", at most 5% of canary requests lie above L, so
- * the number seen above L is an exact binomial test. L uses the baseline's upper confidence bound
- * and only buckets entirely above L are counted: both errors go against calling red.
+ * the number seen above L is a binomial count against 5%: a rate like any other. L uses the
+ * baseline's upper confidence bound and only buckets entirely above L count towards red: both
+ * errors go against calling red.
  */
 export function judgeLatency(history: readonly WindowSample[], end: number, windowMs: number, test: LatencyTest, levels: Levels & { baselineAlpha: number }): LatencyJudgement {
-  const newest = [...history].reverse().find((w) => w.canary?.latencyMs)?.canary?.latencyMs;
-  if (!newest) return { status: 'inconclusive', canary: null, baseline: null };
-  const bounds = newest.bounds;
+  const newestWithLatency = [...history].reverse().find((w) => w.canary?.latencyMs)?.canary?.latencyMs;
+  if (!newestWithLatency) return { status: 'inconclusive', canary: null, baseline: null, alarmed: false, newest: null };
+  const bounds = newestWithLatency.bounds;
   const all = lastWindows(history, end, windowMs, test.windows);
   const base = mergeHistograms(bounds, all.map((w) => w.baseline?.latencyMs));
   const fullCanary = mergeHistograms(bounds, all.map((w) => w.canary?.latencyMs));
@@ -43,7 +52,7 @@ export function judgeLatency(history: readonly WindowSample[], end: number, wind
     canary: fullCanary ? quantile(fullCanary, test.q) : null,
     baseline: base ? quantile(base, test.q) : null,
   };
-  if (!base || total(base) === 0) return { status: 'inconclusive', ...show };
+  if (!base || total(base) === 0) return { status: 'inconclusive', ...show, alarmed: false, newest: null };
   const tail = 1 - test.q;
   const horizons = scanHorizons(test.windows);
   const m = horizons.length;
@@ -51,26 +60,31 @@ export function judgeLatency(history: readonly WindowSample[], end: number, wind
   // raises the limit with it (shared, not the release's fault). The whole window's bound is kept as
   // a floor so a quiet recent minute cannot lower the bar.
   const upperAll = quantileUpperBound(base, test.q, levels.baselineAlpha);
-  let yellow: LatencyJudgement | null = null;
+  let alarmed = false;
+  let newest: LatencyJudgement['newest'] = null;
+  let seen: { canary: number | null; baseline: number | null } | null = null;
   for (const h of horizons) {
     const ws = lastWindows(history, end, windowMs, h);
     const c = mergeHistograms(bounds, ws.map((w) => w.canary?.latencyMs));
     const b = mergeHistograms(bounds, ws.map((w) => w.baseline?.latencyMs));
     const upper = b ? quantileUpperBound(b, test.q, levels.baselineAlpha) : null;
-    if (!c || total(c) === 0 || upper === null || upperAll === null) continue;
-    const limit = Math.max(upper, upperAll) * (1 + test.increase);
+    if (!c || total(c) === 0 || upperAll === null) continue;
+    // A recent baseline too thin to bound its quantile cannot lower the bar, nor need it raise it.
+    const limit = Math.max(upper ?? 0, upperAll) * (1 + test.increase);
+    if (h === 1) newest = { n: total(c), k: countCertainlyAtOrAbove(c, limit), kGreen: countPossiblyAbove(c, upperAll * (1 + test.increase)) };
     const p = binomialUpperTail(countCertainlyAtOrAbove(c, limit), total(c), tail);
-    const seen = { canary: quantile(c, test.q), baseline: b ? quantile(b, test.q) : show.baseline };
-    if (p < levels.redAlpha / m) return { status: 'red', ...seen };
-    if (p < levels.yellowAlpha / m) yellow ??= { status: 'yellow', ...seen };
+    if (p < levels.yellowAlpha / m) {
+      alarmed = true;
+      seen ??= { canary: quantile(c, test.q), baseline: b ? quantile(b, test.q) : show.baseline };
+    }
   }
-  if (yellow) return yellow;
+  if (alarmed) return { status: 'inconclusive', ...(seen ?? show), alarmed, newest };
   // Green: the same limit, with the bucket that straddles it counted as above (conservative the
   // other way): the canary's p95 is below the limit with confidence.
   if (upperAll !== null && fullCanary && total(fullCanary) > 0) {
     const limit = upperAll * (1 + test.increase);
     const p = binomialLowerTail(countPossiblyAbove(fullCanary, limit), total(fullCanary), tail);
-    if (p < levels.greenAlpha) return { status: 'green', ...show };
+    if (p < levels.greenAlpha) return { status: 'green', ...show, alarmed, newest };
   }
-  return { status: 'inconclusive', ...show };
+  return { status: 'inconclusive', ...show, alarmed, newest };
 }

@@ -1,6 +1,6 @@
 import { compareWithBaseline, lastWindows, poolSide, scanHorizons, type Pooled } from './pool';
 import { binomialLowerTail, binomialUpperTail } from './stats';
-import type { SideCounts, Verdict, WindowSample } from './types';
+import type { SideCounts, WindowSample } from './types';
 
 /** Where a rate metric reads its counts and the rate it must stay under. */
 export interface RateTest {
@@ -17,49 +17,51 @@ export interface Levels {
   greenAlpha: number;
 }
 
+/** What the recent windows say about one rate; the sequential statistic decides red (judge-window.ts). */
 export interface RateJudgement {
-  /** red: significantly above the threshold and worse than the baseline; yellow: weaker evidence, or shared. */
-  status: Verdict;
+  /** green: below the threshold with confidence over the recent windows; otherwise inconclusive. */
+  status: 'green' | 'inconclusive';
   /** Event rates over the windows that decided the status. */
   canary: number | null;
   baseline: number | null;
-  /** Canary and baseline crossed the threshold together and the canary is not worse. */
+  /** Some recent suffix puts the canary above the threshold (at yellowAlpha, Bonferroni over the scan). */
+  alarmed: boolean;
+  /** Over a suffix where the canary is alarmed, the baseline is significantly above the threshold too. */
+  baselineFailing: boolean;
+  /** Alarmed while the baseline fails too, and the canary is not significantly worse than it. */
   shared: boolean;
 }
 
 /**
- * Judges one rate metric with exact binomial tests over pooled counts, scanning the newest
- * 1, 2, 4, ... windows up to the metric's window (Bonferroni-corrected across the scan).
+ * Reads one rate metric over the recent windows with exact binomial tests, scanning the newest
+ * 1, 2, 4, ... windows up to the metric's window (Bonferroni-corrected across the scan). This is
+ * what is shown and what decides green and shared incidents; it never calls red by itself: one
+ * look every minute would add up to false rollbacks over a bake (docs/decisions.md).
  */
 export function judgeRate(history: readonly WindowSample[], end: number, windowMs: number, test: RateTest, levels: Levels): RateJudgement {
   const horizons = scanHorizons(test.windows);
   const m = horizons.length;
   const t = test.threshold;
-  let yellow: RateJudgement | null = null;
-  let shared: RateJudgement | null = null;
-  let full: { c: Pooled | null; b: Pooled | null } = { c: null, b: null };
+  const all = lastWindows(history, end, windowMs, test.windows);
+  const fullC = poolSide(all, 'canary', test.pick);
+  const fullB = poolSide(all, 'baseline', test.pick);
+  let baselineFailing = false;
+  let alarmed = false;
+  let worse = false;
+  let shown: { canary: number | null; baseline: number | null } | null = null;
   for (const h of horizons) {
     const ws = lastWindows(history, end, windowMs, h);
     const c = poolSide(ws, 'canary', test.pick);
+    if (!c || binomialUpperTail(c.k, c.n, t) >= levels.yellowAlpha / m) continue;
     const b = poolSide(ws, 'baseline', test.pick);
-    full = { c, b };
-    if (!c) continue;
-    const pAbove = binomialUpperTail(c.k, c.n, t);
-    if (pAbove >= levels.yellowAlpha / m) continue;
-    const rates = { canary: c.k / c.n, baseline: b ? b.k / b.n : null };
+    shown ??= { canary: c.k / c.n, baseline: b ? b.k / b.n : null };
+    alarmed = true;
+    if (b && binomialUpperTail(b.k, b.n, t) < levels.yellowAlpha / m) baselineFailing = true;
     const vs = compareWithBaseline(ws, test.pick, binomialUpperTail);
-    if (vs && vs.baselineRate >= t && vs.canaryWorseP >= levels.redAlpha / m) {
-      shared ??= { status: 'yellow', shared: true, ...rates };
-    } else if (pAbove < levels.redAlpha / m) {
-      return { status: 'red', shared: false, ...rates };
-    } else {
-      yellow ??= { status: 'yellow', shared: false, ...rates };
-    }
+    if (!vs || vs.canaryWorseP < levels.redAlpha / m) worse = true;
   }
-  if (yellow) return yellow;
-  if (shared) return shared;
-  const { c, b } = full;
-  const rates = { canary: c ? c.k / c.n : null, baseline: b ? b.k / b.n : null };
-  if (c && binomialLowerTail(c.k, c.n, t) < levels.greenAlpha) return { status: 'green', shared: false, ...rates };
-  return { status: 'inconclusive', shared: false, ...rates };
+  const shared = alarmed && baselineFailing && !worse;
+  const rates = shown ?? { canary: fullC ? fullC.k / fullC.n : null, baseline: fullB ? fullB.k / fullB.n : null };
+  const green = !alarmed && fullC !== null && binomialLowerTail(fullC.k, fullC.n, t) < levels.greenAlpha;
+  return { status: green ? 'green' : 'inconclusive', ...rates, alarmed, baselineFailing, shared };
 }

@@ -1,8 +1,10 @@
 import type { Policy } from '../config/policy-schema';
 import { judgeLatency } from './judge-latency';
-import { judgeRate, type RateJudgement } from './judge-rate';
-import { windowsFor } from './pool';
+import { judgeRate } from './judge-rate';
+import { lastWindows, windowsFor, type Pooled } from './pool';
+import { RATE_METRICS } from './rate-metrics';
 import { latencyReason, rateReason, sharedReason } from './reasons';
+import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
 import type { Channel, MetricName, MetricResult, Platform, Verdict, WindowSample } from './types';
 
 const RANK: Record<Verdict, number> = { green: 0, inconclusive: 1, yellow: 2, red: 3 };
@@ -12,78 +14,116 @@ export function worse(a: Verdict, b: Verdict): Verdict {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+/** ln of the sequential statistic per metric, one entry per alternative (core/sequential.ts). */
+export type Evidence = Partial<Record<MetricName, number[]>>;
+
+/** The sequential test's memory going into a window. */
+export interface SequentialState {
+  evidence: Evidence;
+  /** W: the looks the false-alarm guarantee covers (the stage's bake, in windows). */
+  looks: number;
+}
+
 export interface WindowJudgement {
   verdict: Verdict;
   metrics: Record<MetricName, MetricResult>;
   reasons: string[];
   sharedIncident: boolean;
+  /** The sequential statistics after this window. */
+  evidence: Evidence;
+  /** The newest window's canary trials and events per applicable metric (latency: requests possibly above its limit). */
+  counts: Partial<Record<MetricName, Pooled>>;
 }
 
+/** How the sequential evidence reads against the policy's two levels. */
+function sequentialStatus(level: number, red: number, pause: number): Verdict | null {
+  if (level >= red) return 'red';
+  if (level >= pause) return 'yellow';
+  return null;
+}
+
+const sustained = ', above it on the evidence pooled since the onset';
+
 /**
- * Judges every metric over the history ending at `end` and folds them into one verdict. Metrics
- * the platform does not report (crash rate on the web) are shown but do not count.
+ * Judges every metric over the history ending at `end` and folds them into one verdict. The
+ * recent windows decide green and shared incidents; red and yellow come from the sequential
+ * statistic, which pools each metric from the onset of trouble and stays valid over a whole bake
+ * of looks. Metrics the platform does not report (crash rate on the web) are shown but do not count.
  */
-export function judgeWindow(policy: Policy, platform: Platform, channel: Channel, history: readonly WindowSample[], end: number, windowMs: number): WindowJudgement {
+export function judgeWindow(
+  policy: Policy,
+  platform: Platform,
+  channel: Channel,
+  history: readonly WindowSample[],
+  end: number,
+  windowMs: number,
+  seq: SequentialState = { evidence: {}, looks: 1 },
+): WindowJudgement {
   const ch = policy.channels[channel];
   const ev = policy.evaluation;
-  const w = policy.windows;
   const applies = new Set<MetricName>(policy.platformMetrics[platform]);
+  const redLevel = alarmLevel(seq.looks, ev.sequentialRollbackAlpha);
+  const pauseLevel = alarmLevel(seq.looks, ev.sequentialPauseAlpha);
+  const newest = lastWindows(history, end, windowMs, 1).at(-1);
   const reasons: string[] = [];
+  const evidence: Evidence = { ...seq.evidence };
+  const counts: WindowJudgement['counts'] = {};
   let shared = false;
+  const metrics = {} as Record<MetricName, MetricResult>;
 
-  const errors = judgeRate(history, end, windowMs, {
-    threshold: ch.red.errorRate,
-    windows: windowsFor(w.errorRateMinutes, windowMs),
-    pick: (s) => (s.requests > 0 ? { n: s.requests, k: s.errors } : null),
-  }, ev);
-  const failures = judgeRate(history, end, windowMs, {
-    threshold: 1 - ch.successRate.below,
-    windows: windowsFor(w.successRateMinutes, windowMs),
-    pick: (s) => (s.requests > 0 ? { n: s.requests, k: s.requests - (s.successes ?? s.requests - s.errors) } : null),
-  }, ev);
-  const crashes = judgeRate(history, end, windowMs, {
-    threshold: ch.red.crashRate,
-    windows: windowsFor(w.crashRateMinutes, windowMs),
-    pick: (s) => (s.sessions !== undefined && s.sessions > 0 ? { n: s.sessions, k: s.crashes ?? 0 } : null),
-  }, ev);
-  const latency = judgeLatency(history, end, windowMs, {
-    increase: ch.red.p95LatencyIncrease,
-    q: ev.latencyQuantile,
-    windows: windowsFor(w.p95LatencyMinutes, windowMs),
-  }, { ...ev, baselineAlpha: ev.latencyBaselineAlpha });
-
-  const rateMetric = (name: MetricName, label: string, j: RateJudgement, threshold: number, asSuccess: boolean): MetricResult => {
-    let status = j.status;
-    if (asSuccess && status === 'red' && ch.successRate.action === 'pause') status = 'yellow';
-    const canary = j.canary === null ? null : asSuccess ? 1 - j.canary : j.canary;
-    const baseline = j.baseline === null ? null : asSuccess ? 1 - j.baseline : j.baseline;
-    if (applies.has(name) && (status === 'red' || status === 'yellow')) {
-      if (j.shared) {
-        shared = true;
-        reasons.push(sharedReason(label, canary, baseline, threshold));
-      } else {
-        reasons.push(rateReason(label, canary, threshold) + (asSuccess ? ': investigate' : ''));
+  for (const m of RATE_METRICS) {
+    const t = m.threshold(ch);
+    const j = judgeRate(history, end, windowMs, { threshold: t, windows: windowsFor(m.minutes(policy.windows), windowMs), pick: m.pick }, ev);
+    const shown = (v: number | null) => (v === null ? null : m.asSuccess ? 1 - v : v);
+    const threshold = m.asSuccess ? 1 - t : t;
+    let status: Verdict = j.status;
+    if (applies.has(m.name)) {
+      const c = newest?.canary ? m.pick(newest.canary) : null;
+      if (c) {
+        // The release is blamed only for what exceeds both the threshold and the baseline in the
+        // same window: a canary no worse than its baseline never adds evidence against itself.
+        const b = newest?.baseline ? m.pick(newest.baseline) : null;
+        const allowed = b ? Math.max(t, b.k / b.n) : t;
+        evidence[m.name] = updateStatistic(seq.evidence[m.name], c.n, c.k, allowed);
+        counts[m.name] = c;
+      }
+      let s = sequentialStatus(mixtureLog(evidence[m.name]), redLevel, pauseLevel);
+      if (s === 'red' && m.action(ch) === 'pause') s = 'yellow';
+      if (s === null && j.alarmed && j.baselineFailing) s = 'yellow';
+      if (s) status = s;
+      if (status === 'red' || status === 'yellow') {
+        const canary = shown(j.canary);
+        if (j.shared && status === 'yellow') {
+          shared = true;
+          reasons.push(sharedReason(m.label, canary, shown(j.baseline), threshold));
+        } else {
+          const above = j.canary !== null && j.canary > t;
+          reasons.push(rateReason(m.label, canary, threshold) + (above ? '' : sustained) + (m.asSuccess ? ': investigate' : ''));
+        }
       }
     }
-    return { canary, baseline, threshold, status };
-  };
-
-  const metrics: Record<MetricName, MetricResult> = {
-    error_rate: rateMetric('error_rate', 'Error rate', errors, ch.red.errorRate, false),
-    success_rate: rateMetric('success_rate', 'Success rate', failures, ch.successRate.below, true),
-    crash_rate: rateMetric('crash_rate', 'Crash rate', crashes, ch.red.crashRate, false),
-    p95_latency: {
-      canary: latency.canary,
-      baseline: latency.baseline,
-      threshold: ch.red.p95LatencyIncrease,
-      status: latency.status,
-    },
-  };
-  if (applies.has('p95_latency') && (latency.status === 'red' || latency.status === 'yellow')) {
-    reasons.push(latencyReason(latency.canary, latency.baseline, ch.red.p95LatencyIncrease));
+    metrics[m.name] = { canary: shown(j.canary), baseline: shown(j.baseline), threshold, status };
   }
+
+  const lat = judgeLatency(history, end, windowMs, {
+    increase: ch.red.p95LatencyIncrease,
+    q: ev.latencyQuantile,
+    windows: windowsFor(policy.windows.p95LatencyMinutes, windowMs),
+  }, { ...ev, baselineAlpha: ev.latencyBaselineAlpha });
+  let latStatus: Verdict = lat.status;
+  if (applies.has('p95_latency')) {
+    const tail = 1 - ev.latencyQuantile;
+    if (lat.newest) {
+      evidence.p95_latency = updateStatistic(seq.evidence.p95_latency, lat.newest.n, lat.newest.k, tail);
+      counts.p95_latency = { n: lat.newest.n, k: lat.newest.kGreen };
+    }
+    latStatus = sequentialStatus(mixtureLog(evidence.p95_latency), redLevel, pauseLevel) ?? lat.status;
+    if (latStatus === 'red' || latStatus === 'yellow') reasons.push(latencyReason(lat.canary, lat.baseline, ch.red.p95LatencyIncrease));
+  }
+  metrics.p95_latency = { canary: lat.canary, baseline: lat.baseline, threshold: ch.red.p95LatencyIncrease, status: latStatus };
+
   let verdict: Verdict = 'green';
   for (const name of applies) verdict = worse(verdict, metrics[name].status);
   if (!applies.has('crash_rate')) metrics.crash_rate.status = 'inconclusive';
-  return { verdict, metrics, reasons, sharedIncident: shared && verdict !== 'red' };
+  return { verdict, metrics, reasons, sharedIncident: shared && verdict !== 'red', evidence, counts };
 }

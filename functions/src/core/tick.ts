@@ -1,6 +1,7 @@
 import type { Policy } from '../config/policy-schema';
 import type { GateStatus, RolloutState } from './canary';
-import { judgeWindow, type WindowJudgement } from './judge-window';
+import { bakeOf, freshBake } from './bake';
+import { judgeWindow, type SequentialState, type WindowJudgement } from './judge-window';
 import { windowsFor } from './pool';
 import { stepRollout, type Outcome, type RolloutEffect } from './rollout';
 import { cleanWindow } from './sanitize';
@@ -37,7 +38,14 @@ function hasCanaryData(w: WindowSample): boolean {
 function withoutVerdict(j: WindowJudgement): WindowJudgement {
   const metrics = { ...j.metrics };
   for (const k of Object.keys(metrics) as MetricName[]) metrics[k] = { ...metrics[k], status: 'inconclusive' };
-  return { verdict: 'inconclusive', metrics, reasons: [], sharedIncident: false };
+  return { ...j, verdict: 'inconclusive', metrics, reasons: [], sharedIncident: false };
+}
+
+/** The sequential test's memory in `state`, and the looks its guarantee covers: the stage's bake in windows. */
+function sequentialOf(policy: Policy, platform: Platform, state: RolloutState, windowMs: number): SequentialState {
+  const stages = stagesFor(policy, platform, state.channel);
+  const stage = stages[state.stageIndex] ?? stages[stages.length - 1]!;
+  return { evidence: bakeOf(state).evidence, looks: Math.max(1, Math.round(stage.bakeMs / windowMs)) };
 }
 
 function toEvaluation(j: WindowJudgement, decision: Evaluation['decision'], reasons: string[]): Evaluation {
@@ -63,10 +71,10 @@ export function evaluateTick(input: TickInput): TickResult {
     .sort((a, b) => a.start - b.start);
   const windowMs = windows.at(-1)?.durationMs ?? DEFAULT_WINDOW_MS;
   const judge = (upTo: number): WindowJudgement =>
-    judgeWindow(policy, platform, state.channel, windows.filter((w) => w.start <= upTo), upTo + windowMs, windowMs);
+    judgeWindow(policy, platform, state.channel, windows.filter((w) => w.start <= upTo), upTo + windowMs, windowMs, sequentialOf(policy, platform, state, windowMs));
 
   if (input.dataError !== undefined || windows.length === 0) {
-    const shown = withoutVerdict(windows.length ? judge(windows.at(-1)!.start) : judgeWindow(policy, platform, state.channel, [], now, windowMs));
+    const shown = withoutVerdict(windows.length ? judge(windows.at(-1)!.start) : judgeWindow(policy, platform, state.channel, [], now, windowMs, sequentialOf(policy, platform, state, windowMs)));
     if (state.lastNoDataTickAt === now) {
       return { evaluation: toEvaluation(shown, state.paused || state.frozen ? 'pause' : 'continue', state.pauseReasons ?? []), state, effects: [] };
     }
@@ -109,11 +117,12 @@ export function initialRolloutState(policy: Policy, platform: Platform, channel:
     rolloutPercent: stagesFor(policy, platform, channel)[0]!.percent,
     stageStartedAt: now,
     greenSince: null,
-    streaks: { red: 0, yellow: 0, noData: 0, inconclusive: 0, green: 0 },
+    streaks: { red: 0, yellow: 0, noData: 0, inconclusive: 0, green: 0, clear: 0 },
     lastWindowStart: null,
     frozen: false,
     redSince: null,
     paused: false,
+    bake: freshBake(now),
   };
 }
 

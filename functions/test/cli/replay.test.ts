@@ -138,7 +138,7 @@ describe('replay command', () => {
     expect(r.status).toBe(0);
     expect(r.json).toHaveLength(24);
     expect(r.json.at(-1)).toMatchObject({ window: 23, t: '2026-01-06T10:00:00Z', verdict: 'green', decision: 'promote' });
-    expect(r.json.at(-1)!.reasons).toEqual(['24 h green at 10%: rolling out to 25%']);
+    expect(r.json.at(-1)!.reasons).toEqual(['24 h baked at 10%: rolling out to 25%']);
   });
 
   it('takes time from the scenario only: the same file replays identically', () => {

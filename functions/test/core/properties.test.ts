@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { defaultPolicy } from '../../src/config/default-policy';
+import { ALTERNATIVES } from '../../src/core/sequential';
+import { stagesFor } from '../../src/core/stages';
 import { evaluateTick, initialRolloutState } from '../../src/core/tick';
 import { CHANNELS, PLATFORMS, type SideCounts, type Verdict, type WindowSample } from '../../src/core/types';
 import { BOUNDS, MINUTE, T0, latency, play, type Pair } from './scenario-kit';
@@ -99,6 +101,71 @@ describe('evaluator properties', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('evaluator properties over a bake', () => {
+  const threshold = (channel: (typeof CHANNELS)[number]) => defaultPolicy.channels[channel].red.errorRate;
+
+  it('never rolls back, nor pauses, a canary that stays at or below 70% of its thresholds, whatever its traffic, gaps or baseline', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.record({ n: fc.integer({ min: 1, max: 5000 }), share: fc.double({ min: 0, max: 0.7, noNaN: true }), baseErrors: fc.double({ min: 0, max: 0.3, noNaN: true }) }), { freq: 8 }), { minLength: 1, maxLength: 200 }),
+        context,
+        (spec, { platform, channel }) => {
+          const t = threshold(channel);
+          const crash = defaultPolicy.channels[channel].red.crashRate;
+          const pairs: Pair[] = spec.map((w) => {
+            if (!w) return { canary: null, baseline: null };
+            const sessions = Math.ceil(w.n / 4);
+            const canary: SideCounts = { requests: w.n, errors: Math.floor(w.n * t * w.share), sessions, crashes: Math.floor(sessions * crash * w.share), latencyMs: latency(w.n) };
+            const b = w.n * 9;
+            const baseline: SideCounts = { requests: b, errors: Math.floor(b * w.baseErrors), sessions: b / 4, crashes: 0, latencyMs: latency(b) };
+            return { canary, baseline };
+          });
+          const steps = play(pairs, { platform, channel, untilEnd: true });
+          expect(steps.map((s) => s.evaluation.decision)).not.toContain('rollback');
+          expect(steps.map((s) => s.evaluation.verdict)).not.toContain('red');
+          expect(steps.filter((s) => s.effects.some((e) => e.kind === 'pause') && s.evaluation.verdict !== 'inconclusive')).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('rolls back a canary at twice its error threshold once its trials carry the evidence the bake-wide level asks for, however long it was healthy before', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 120 }),
+        fc.array(fc.integer({ min: 20, max: 3000 }), { minLength: 1, maxLength: 40 }),
+        context,
+        (healthyWindows, traffic, { platform, channel }) => {
+          const policy = defaultPolicy;
+          const t = threshold(channel);
+          const stages = stagesFor(policy, platform, channel);
+          const looks = stages[0]!.bakeMs / MINUTE;
+          // ln(W / alpha) for the mixture, plus ln(6) for spreading it over six alternatives.
+          const level = Math.log(looks / policy.evaluation.sequentialRollbackAlpha) + Math.log(ALTERNATIVES.length);
+          const klPerTrial = 2 * t * Math.log(2) + (1 - 2 * t) * Math.log((1 - 2 * t) / (1 - t));
+          const pair = (n: number, rate: number): Pair => ({
+            canary: { requests: n, errors: Math.ceil(n * rate), latencyMs: latency(n) },
+            baseline: { requests: n * 9, errors: Math.floor(n * 9 * t * 0.2), latencyMs: latency(n * 9) },
+          });
+          const pairs: Pair[] = Array.from({ length: healthyWindows }, (_, i) => pair(traffic[i % traffic.length]!, t * 0.5));
+          let carried = 0;
+          for (let i = 0; carried < level + 1; i++) {
+            const n = traffic[i % traffic.length]!;
+            pairs.push(pair(n, 2 * t));
+            carried += n * klPerTrial;
+          }
+          pairs.push(pair(traffic[0]!, 2 * t)); // the confirming window (redWindowsToRollback: 2)
+          const steps = play(pairs, { platform, channel, policy });
+          expect(steps.at(-1)!.evaluation.decision).toBe('rollback');
+          expect(steps.slice(0, healthyWindows).map((s) => s.evaluation.decision)).not.toContain('rollback');
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 });

@@ -1,7 +1,15 @@
 import { defaultPolicy } from '../../src/config/default-policy';
 import { stagesFor } from '../../src/core/stages';
 import { evaluateTick } from '../../src/core/tick';
-import { HOUR, allGates, decisions, play, repeat, side, windowsOf, type Pair } from './scenario-kit';
+import { applyPolicyOverride } from '../../src/config/policy-overrides';
+import type { Policy } from '../../src/config/policy-schema';
+import { HOUR, T0, allGates, decisions, play, repeat, side, windowsOf, type Pair } from './scenario-kit';
+
+function override(o: unknown): Policy {
+  const r = applyPolicyOverride(defaultPolicy, o);
+  if (!r.ok) throw new Error(r.error);
+  return r.policy;
+}
 
 const green: Pair = { canary: side(10000, 100), baseline: side(90000, 900) };
 const thin: Pair = { canary: side(3, 0), baseline: side(27, 0) };
@@ -29,11 +37,30 @@ describe('rollout state machine', () => {
     expect(beta.at(-1)!.evaluation.reasons).toEqual(['Promotion waits for: user feedback > 4/5']);
   });
 
-  it('restarts the bake when a window is not green', () => {
-    const pairs = [...repeat(12, green), thin, ...repeat(26, green)];
+  it('does not restart the bake for a brief inconclusive stretch', () => {
+    const pairs = [...repeat(12, green), thin, thin, ...repeat(26, green)];
     const steps = play(pairs, { windowMs: HOUR, gates: allGates, untilEnd: true });
     expect(steps[12]!.evaluation.verdict).toBe('inconclusive');
-    expect(decisions(steps).indexOf('promote')).toBe(13 + 23);
+    expect(decisions(steps).indexOf('promote')).toBe(23);
+  });
+
+  it('restarts the bake after a red window, and holds its clock while paused', () => {
+    const policy = override({ evaluation: { redWindowsToRollback: 2 } });
+    const breach: Pair = { canary: side(10000, 700), baseline: side(90000, 900) };
+    const steps = play([...repeat(12, green), breach, ...repeat(40, green)], { policy, windowMs: HOUR, gates: allGates, untilEnd: true });
+    expect(steps[12]!.evaluation.verdict).toBe('red');
+    expect(decisions(steps)).not.toContain('rollback');
+    expect(steps[12]!.state.bake).toMatchObject({ since: T0 + 13 * HOUR, pooled: {} });
+    // Red ends at hour 13; paused for hours 13-15 (2 windows end paused), so 24 h baked at hour 39.
+    expect(decisions(steps).indexOf('promote')).toBe(38);
+  });
+
+  it('waits past the bake time while the pooled evidence does not show the rate below its threshold', () => {
+    const close: Pair = { canary: side(40, 2), baseline: side(360, 4) };
+    const steps = play(repeat(30, close), { windowMs: HOUR, gates: allGates, untilEnd: true });
+    expect(decisions(steps)).not.toContain('promote');
+    expect(decisions(steps)).not.toContain('rollback');
+    expect(steps.at(-1)!.evaluation.reasons[0]).toMatch(/^Bake time met; the evidence still lacks: 1,200 of 2,000 canary requests, error rate 5% not yet shown below 5%/);
   });
 
   it('walks mobile stable through 10, 25, 50 and 100% on the day schedule, then completes', () => {
@@ -50,12 +77,14 @@ describe('rollout state machine', () => {
     expect(stagesFor(defaultPolicy, 'web', 'stable').map((s) => s.percent)).toEqual([100]);
   });
 
-  it('does not advance a mobile stage whose day was not green', () => {
+  it('holds a mobile stage\'s clock while a yellow day-stage pause lasts', () => {
     const pairs = [...repeat(20, app(10)), app(80), ...repeat(30, app(10))];
     const steps = play(pairs, { windowMs: HOUR, platform: 'mobile', channel: 'stable', gates: allGates, untilEnd: true });
-    expect(steps[20]!.evaluation.verdict).not.toBe('green');
+    expect(steps[20]!.evaluation.verdict).toBe('yellow');
+    expect(decisions(steps).slice(20, 23)).toEqual(['pause', 'pause', 'pause']);
     const first = steps.findIndex((s) => s.effects.some((e) => e.kind === 'promote'));
-    expect(first).toBe(21 + 23);
+    // Windows 20-22 end paused: 3 hours held, so the 24-hour stage ends at hour 27.
+    expect(first).toBe(26);
   });
 
   it('rolls back once, freezes the release and never promotes it afterwards', () => {

@@ -57,7 +57,7 @@ export const canaryDocSchema = z.object({
     rolloutPercent: z.number().min(0).max(100),
     stageStartedAt: finite,
     greenSince: finite.nullable(),
-    streaks: z.object({ red: finite, yellow: finite, noData: finite, inconclusive: finite, green: optional(finite) }),
+    streaks: z.object({ red: finite, yellow: finite, noData: finite, inconclusive: finite, green: optional(finite), clear: optional(finite) }),
     lastWindowStart: finite.nullable(),
     frozen: z.boolean(),
     redSince: finite.nullable(),
@@ -67,6 +67,16 @@ export const canaryDocSchema = z.object({
     pauseReasons: optional(z.array(z.string())),
     completed: optional(z.boolean()),
     lastNoDataTickAt: optional(finite.nullable()),
+    // The stage's bake (clock and pooled evidence, core/canary.ts BakeState). Documents written
+    // before it existed have none; the evaluator then starts one (core/bake.ts bakeOf).
+    bake: optional(
+      z.object({
+        since: finite,
+        heldMs: finite,
+        pooled: z.partialRecord(z.enum(METRICS), z.object({ n: finite, k: finite })),
+        evidence: z.partialRecord(z.enum(METRICS), z.array(finite)),
+      }),
+    ),
   }),
   gates: z.object({
     openP0P1Bugs: optional(finite),

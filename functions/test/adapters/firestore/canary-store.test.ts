@@ -54,6 +54,23 @@ describe('Firestore CanaryStore', () => {
     expect(await store.get(bare.id)).toEqual({ ok: true, canary: bare });
   });
 
+  it('round-trips a rollout\'s bake evidence and still reads a rollout stored before bakes existed', async () => {
+    const baking = sampleCanary({ id: 'web__baking__alpha' });
+    baking.rollout = {
+      ...baking.rollout,
+      streaks: { ...baking.rollout.streaks, clear: 4 },
+      bake: { since: T0, heldMs: 120_000, pooled: { error_rate: { n: 12_000, k: 31 }, p95_latency: { n: 11_950, k: 402 } }, evidence: { error_rate: [-200, -3.5, 0.25, 1, 2, 3] } },
+    };
+    await store.createIfAbsent(baking);
+    expect(await store.get(baking.id)).toEqual({ ok: true, canary: baking });
+    const old = sampleCanary({ id: 'web__old__alpha' });
+    await store.createIfAbsent(old);
+    const raw = (await db.doc(`canaries/${old.id}`).get()).data()!;
+    expect(raw.rollout).not.toHaveProperty('bake');
+    const read = await store.get(old.id);
+    expect(read).toEqual({ ok: true, canary: old });
+  });
+
   it('answers null for a canary that does not exist', async () => {
     expect(await store.get('web__nothing__alpha')).toBeNull();
   });

@@ -72,8 +72,8 @@ describe('invalid and oscillating metrics (S7, S9)', () => {
     const h = harness();
     const store = h.canaries as MemoryCanaryStore;
     await store.createIfAbsent(canaryFixture({ id: 'alt' }));
-    // Window k fails (6% errors, threshold 5%) when k is odd, passes (0.04%) when even.
-    const failing = () => ({ canary: side(5000, 300), baseline: side(50000, 20) });
+    // Window k fails (9% errors, threshold 5%) when k is odd, passes (0.04%) when even.
+    const failing = () => ({ canary: side(5000, 450), baseline: side(50000, 20) });
     h.metrics.script = (_c, range) => ({ ok: true, windows: windowsFor(range, (start) => ((start / range.windowMs) % 2 === 1 ? failing() : green())) });
     const decisions: string[] = [];
     const statuses: string[] = [];
@@ -83,7 +83,7 @@ describe('invalid and oscillating metrics (S7, S9)', () => {
       decisions.push(o && o.status === 'decided' ? o.decision : (o?.status ?? 'none'));
       statuses.push((await stored(store, 'alt')).status);
     }
-    // Yellow-ish evidence pauses; the green windows in between never add up to a resume.
+    // Each failing window pauses; the green windows in between never add up to a resume.
     expect(new Set(statuses)).toEqual(new Set(['paused']));
     const changes = statuses.filter((s, i) => i > 0 && s !== statuses[i - 1]).length;
     expect(changes).toBeLessThanOrEqual(1);
