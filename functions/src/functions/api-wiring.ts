@@ -58,7 +58,7 @@ export function productionApiDeps(): ApiDeps {
     config: createFirestoreConfigStore(db),
     clock: systemClock,
     github: createGitHubGuardianFacts(
-      () => (octokit ??= createGitHubClient({ token: GITHUB_TOKEN.value(), baseUrl: GITHUB_API_URL.value() || undefined, maxRateLimitWaitMs: 5_000, maxConcurrent: 50 })),
+      () => (octokit ??= createGitHubClient({ token: GITHUB_TOKEN.value(), baseUrl: GITHUB_API_URL.value() || undefined, maxRateLimitWaitMs: 5_000 })),
     ),
     authenticate: createAuthenticator({
       apiKeys: apiKeysReader(),

@@ -12,6 +12,8 @@ export interface RepoRef {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Epoch ms after which the answer is useless: a rate-limit wait past it fails at once, saying why. */
+  deadline?: number;
 }
 
 export interface PullRequestFacts {

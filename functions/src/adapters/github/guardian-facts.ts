@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { asSeverity, call, SEVERITIES } from './guardian-vendor';
-import { createCoalescer, createTtlCache } from './ttl-cache';
+import { createTtlCache } from './ttl-cache';
 import {
   severityAtLeast,
   type AlertSeverity,
@@ -19,13 +19,26 @@ const MAX_PAGES = 10;
 /** Tuning of the GitHub guardian facts. */
 export interface GuardianFactsOptions {
   /**
-   * How long the release diff (compare, merged PRs with their files and reviews, the previous
-   * release) is reused, per process; 0 turns it off. Alerts, check runs and issues are always read
-   * fresh, so a re-run after fixing one sees the fix.
+   * How long the parts of a release diff that a new event cannot change for the same range are
+   * reused, per process: the previous release, the compare of base...head, which merged PRs it
+   * holds and their files. 0 turns it off. Reviews, alerts, check runs and issues are never
+   * cached nor shared: every gate reads them itself after it started (docs/api.md, "Caching").
    */
   diffCacheTtlMs?: number;
-  /** Concurrent identical alert / check-run reads share one request (default true). */
-  coalesceReads?: boolean;
+}
+
+/** A merged PR as the cache keeps it: no reviews, which can be dismissed or added after a merge. */
+type MergedPull = Omit<PullRequestFacts, 'approvers'>;
+
+type ClosedPull = { number: number; title: string; user: { login: string } | null };
+
+/** What compare and the closed-PR list say about a range: the first round of reads. */
+interface DiffCore {
+  base: string;
+  files: string[];
+  filesTruncated: boolean;
+  commitShas: string[];
+  merged: ClosedPull[];
 }
 
 /**
@@ -40,23 +53,14 @@ export function createGitHubGuardianFacts(makeClient: () => Promise<Octokit>, op
     memo.catch(() => (memo = undefined));
     return memo;
   };
-  const req = (opts?: CallOptions) => ({ request: { signal: opts?.signal } });
+  const req = (opts?: CallOptions) => ({ request: { signal: opts?.signal, deadline: opts?.deadline } });
   const cached = createTtlCache(options.diffCacheTtlMs ?? 60_000);
-  const coalesce = createCoalescer();
-  const shared = <T>(key: string, load: () => Promise<T>): Promise<T> => (options.coalesceReads === false ? load() : coalesce(key, load));
   const slug = (repo: RepoRef) => `${repo.owner}/${repo.name}`.toLowerCase();
 
-  async function pullRequestFacts(gh: Octokit, repo: RepoRef, pr: { number: number; title: string; user: { login: string } | null }, opts?: CallOptions): Promise<PullRequestFacts> {
-    const base = { owner: repo.owner, repo: repo.name, pull_number: pr.number, per_page: 100, ...req(opts) };
-    const [files, reviews] = await Promise.all([
-      call(`list files of #${pr.number}`, () => gh.paginate(gh.pulls.listFiles, base)),
-      call(`list reviews of #${pr.number}`, () => gh.paginate(gh.pulls.listReviews, base)),
-    ]);
-    const latest = new Map<string, string>();
-    for (const review of reviews) {
-      const login = review.user?.login;
-      if (login && review.state !== 'COMMENTED') latest.set(login, review.state);
-    }
+  async function mergedPull(gh: Octokit, repo: RepoRef, pr: ClosedPull, opts?: CallOptions): Promise<MergedPull> {
+    const files = await call(`list files of #${pr.number}`, () =>
+      gh.paginate(gh.pulls.listFiles, { owner: repo.owner, repo: repo.name, pull_number: pr.number, per_page: 100, ...req(opts) }),
+    );
     return {
       number: pr.number,
       title: pr.title,
@@ -64,8 +68,20 @@ export function createGitHubGuardianFacts(makeClient: () => Promise<Octokit>, op
       files: files.map((f) => f.filename),
       additions: files.reduce((n, f) => n + f.additions, 0),
       deletions: files.reduce((n, f) => n + f.deletions, 0),
-      approvers: [...latest].filter(([, state]) => state === 'APPROVED').map(([login]) => login),
     };
+  }
+
+  /** Logins whose latest review is an approval (a later "changes requested" or dismissal cancels it). */
+  async function approvers(gh: Octokit, repo: RepoRef, pullNumber: number, opts?: CallOptions): Promise<string[]> {
+    const reviews = await call(`list reviews of #${pullNumber}`, () =>
+      gh.paginate(gh.pulls.listReviews, { owner: repo.owner, repo: repo.name, pull_number: pullNumber, per_page: 100, ...req(opts) }),
+    );
+    const latest = new Map<string, string>();
+    for (const review of reviews) {
+      const login = review.user?.login;
+      if (login && review.state !== 'COMMENTED') latest.set(login, review.state);
+    }
+    return [...latest].filter(([, state]) => state === 'APPROVED').map(([login]) => login);
   }
 
   function previousRelease(repo: RepoRef, release: string, opts?: CallOptions): Promise<string | null> {
@@ -76,7 +92,7 @@ export function createGitHubGuardianFacts(makeClient: () => Promise<Octokit>, op
     });
   }
 
-  async function releaseDiff(repo: RepoRef, { base: knownBase, head, release }: DiffRange, opts?: CallOptions): Promise<ReleaseDiff | null> {
+  async function diffCore(repo: RepoRef, { base: knownBase, head, release }: DiffRange, opts?: CallOptions): Promise<DiffCore | null> {
     const gh = await client();
     const closedPromise = call('list closed pull requests', () =>
       gh.pulls.list({ owner: repo.owner, repo: repo.name, state: 'closed', sort: 'updated', direction: 'desc', per_page: 100, ...req(opts) }),
@@ -91,15 +107,34 @@ export function createGitHubGuardianFacts(makeClient: () => Promise<Octokit>, op
     const commitShas = compare.data.commits.map((c) => c.sha);
     const shas = new Set(commitShas);
     const files = (compare.data.files ?? []).map((f) => f.filename);
-    const merged = closed.data.filter((pr) => pr.merged_at && pr.merge_commit_sha && shas.has(pr.merge_commit_sha));
-    const pullRequests = await Promise.all(merged.map((pr) => pullRequestFacts(gh, repo, pr, opts)));
     return {
       base,
-      head,
       files,
       filesTruncated: files.length >= 300 || compare.data.total_commits > compare.data.commits.length,
       commitShas,
-      pullRequests,
+      merged: closed.data.filter((pr) => pr.merged_at && pr.merge_commit_sha && shas.has(pr.merge_commit_sha)),
+    };
+  }
+
+  /**
+   * Two rounds of reads: compare with the closed-PR list, then each merged PR's files (cached:
+   * a merged PR's files do not change) and its reviews (always read: they do) side by side.
+   */
+  async function releaseDiff(repo: RepoRef, range: DiffRange, opts?: CallOptions): Promise<ReleaseDiff | null> {
+    const core = await cached(`diff:${slug(repo)}:${range.base ?? ''}:${range.head}:${range.release}`, () => diffCore(repo, range, opts));
+    if (!core) return null;
+    const gh = await client();
+    const [pulls, approved] = await Promise.all([
+      Promise.all(core.merged.map((pr) => cached(`files:${slug(repo)}#${pr.number}`, () => mergedPull(gh, repo, pr, opts)))),
+      Promise.all(core.merged.map((pr) => approvers(gh, repo, pr.number, opts))),
+    ]);
+    return {
+      base: core.base,
+      head: range.head,
+      files: core.files,
+      filesTruncated: core.filesTruncated,
+      commitShas: core.commitShas,
+      pullRequests: pulls.map((pr, i) => ({ ...pr, approvers: approved[i] })),
     };
   }
 
@@ -157,22 +192,10 @@ export function createGitHubGuardianFacts(makeClient: () => Promise<Octokit>, op
 
   return {
     previousRelease,
-
-    releaseDiff(repo, range, opts) {
-      return cached(`diff:${slug(repo)}:${range.base ?? ''}:${range.head}:${range.release}`, () => releaseDiff(repo, range, opts));
-    },
-
-    codeScanningAlerts(repo, minSeverity, opts) {
-      return shared(`code-scanning:${slug(repo)}:${minSeverity}`, () => codeScanningAlerts(repo, minSeverity, opts));
-    },
-
-    dependabotAlerts(repo, minSeverity, opts) {
-      return shared(`dependabot:${slug(repo)}:${minSeverity}`, () => dependabotAlerts(repo, minSeverity, opts));
-    },
-
-    checkRuns(repo, ref, checkName, opts) {
-      return shared(`check-runs:${slug(repo)}:${ref}:${checkName}`, () => checkRuns(repo, ref, checkName, opts));
-    },
+    releaseDiff,
+    codeScanningAlerts,
+    dependabotAlerts,
+    checkRuns,
 
     async countOpenIssues(repo, labels, opts) {
       const gh = await client();

@@ -2,6 +2,7 @@
  * Memoises promises by key for `ttlMs`, bounded to `maxEntries` (oldest evicted first). A rejected
  * promise is forgotten at once, so an error is never served from the cache. Concurrent callers of
  * one key share one request (matrix builds gate the same release for several platforms at once).
+ * Only for reads no new event can change within the TTL (see guardian-facts.ts).
  */
 export function createTtlCache(ttlMs: number, maxEntries = 500, now: () => number = Date.now) {
   const entries = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -21,17 +22,3 @@ export function createTtlCache(ttlMs: number, maxEntries = 500, now: () => numbe
   };
 }
 
-/**
- * Shares a read between callers only while it is in flight: nothing is kept once it settles, so a
- * later caller always gets a fresh answer. Used for alerts and check runs, which must never be stale.
- */
-export function createCoalescer() {
-  const inflight = new Map<string, Promise<unknown>>();
-  return function coalesced<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const running = inflight.get(key);
-    if (running) return running as Promise<T>;
-    const value = load().finally(() => inflight.delete(key));
-    inflight.set(key, value);
-    return value;
-  };
-}

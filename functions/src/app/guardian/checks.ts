@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import { ALWAYS_PROTECTED, type GuardianPolicy } from '../../config/guardian-policy';
-import type { GitHubFacts, ReleaseDiff, RepoRef, SecurityAlert } from '../../ports';
+import type { CallOptions, GitHubFacts, ReleaseDiff, RepoRef, SecurityAlert } from '../../ports';
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'skipped';
 
@@ -19,7 +19,8 @@ export interface CheckContext {
   /** Commit or ref the release points at (sha when CI sent it, else the tag). */
   ref: string;
   diff: () => Promise<ReleaseDiff>;
-  signal: AbortSignal;
+  /** The gate's abort signal and deadline, handed to every GitHub read. */
+  call: CallOptions;
 }
 
 type Checks = GuardianPolicy['checks'];
@@ -67,12 +68,12 @@ function alertsResult(kind: string, alerts: SecurityAlert[], min: string): Omit<
 }
 
 export async function securityScanCheck(ctx: CheckContext, policy: Checks['securityScan']): Promise<Omit<CheckResult, 'name'>> {
-  const alerts = await ctx.github.codeScanningAlerts(ctx.repo, policy.minSeverity, { signal: ctx.signal });
+  const alerts = await ctx.github.codeScanningAlerts(ctx.repo, policy.minSeverity, ctx.call);
   return alertsResult('code-scanning', alerts, policy.minSeverity);
 }
 
 export async function dependencyAuditCheck(ctx: CheckContext, policy: Checks['dependencyAudit']): Promise<Omit<CheckResult, 'name'>> {
-  const alerts = await ctx.github.dependabotAlerts(ctx.repo, policy.minSeverity, { signal: ctx.signal });
+  const alerts = await ctx.github.dependabotAlerts(ctx.repo, policy.minSeverity, ctx.call);
   return alertsResult('Dependabot', alerts, policy.minSeverity);
 }
 
@@ -90,7 +91,7 @@ export function regressions(output: string, limitPercent: number): string[] {
 }
 
 export async function benchmarksCheck(ctx: CheckContext, policy: Checks['benchmarks']): Promise<Omit<CheckResult, 'name'>> {
-  const runs = await ctx.github.checkRuns(ctx.repo, ctx.ref, policy.checkName, { signal: ctx.signal });
+  const runs = await ctx.github.checkRuns(ctx.repo, ctx.ref, policy.checkName, ctx.call);
   const run = runs[0];
   if (!run) return { status: 'fail', detail: `no check run named "${policy.checkName}" on ${ctx.ref}: run the benchmark workflow on the release commit` };
   if (run.status !== 'completed') return { status: 'fail', detail: `check run "${run.name}" is ${run.status}: re-run the gate when it has finished (${run.url})` };

@@ -92,6 +92,7 @@ export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest):
   const loaded = await deps.policy();
   const policy = loaded.policy;
   const controller = new AbortController();
+  const call = { signal: controller.signal, deadline: Date.now() + policy.deadlineMs };
   const canaryPromise = findCanary(deps, req).catch(() => null);
   let previousRelease: string | null = req.previousRelease ?? null;
   let diffPromise: Promise<ReleaseDiff> | undefined;
@@ -101,11 +102,11 @@ export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest):
     repo: req.repository,
     release: req.release,
     ref: req.sha ?? req.ref ?? req.release,
-    signal: controller.signal,
+    call,
     diff: () =>
       (diffPromise ??= (async () => {
         previousRelease ??= (await canaryPromise)?.previousRelease ?? null;
-        const diff = await deps.github.releaseDiff(req.repository, { base: previousRelease, head, release: req.release }, { signal: controller.signal });
+        const diff = await deps.github.releaseDiff(req.repository, { base: previousRelease, head, release: req.release }, call);
         if (!diff) throw new NoPreviousRelease(`no previous release found in ${req.repository.owner}/${req.repository.name}: send previousRelease`);
         previousRelease = diff.base;
         return diff;

@@ -20,7 +20,7 @@ describe('the release-diff cache', () => {
     expect(await cached('bad', load)).toBe(3);
   });
 
-  it('reads the diff once for two gates of the same release, and alerts fresh once the shared read has settled', async () => {
+  it('reads compare, the merged PRs and their files once for two gates of the same release, and reviews and alerts for each', async () => {
     const fake = installGitHubGuardianRoutes(new FakeHttpServer(), passingScenario());
     await fake.start();
     try {
@@ -29,14 +29,17 @@ describe('the release-diff cache', () => {
       const range = { base: 'v29.0.0', head: 'v29.1.0', release: 'v29.1.0' };
       await Promise.all([facts.releaseDiff(repo, range), facts.releaseDiff(repo, range), facts.dependabotAlerts(repo, 'high'), facts.dependabotAlerts(repo, 'high')]);
       expect(fake.calls('GET', /\/compare\//)).toHaveLength(1);
+      expect(fake.calls('GET', /\/pulls$/)).toHaveLength(1);
       expect(fake.calls('GET', /\/pulls\/\d+\/files$/)).toHaveLength(2);
-      // Concurrent identical alert reads share one request...
-      expect(fake.calls('GET', /\/dependabot\/alerts$/)).toHaveLength(1);
-      // ...but nothing is kept: the next gate reads again.
-      await facts.dependabotAlerts(repo, 'high');
-      await facts.releaseDiff(repo, range);
+      // Reviews can change after a merge and alerts at any time: never shared, even between concurrent gates.
+      expect(fake.calls('GET', /\/pulls\/\d+\/reviews$/)).toHaveLength(4);
       expect(fake.calls('GET', /\/dependabot\/alerts$/)).toHaveLength(2);
+      await facts.releaseDiff(repo, range);
+      await facts.checkRuns(repo, 'v29.1.0', 'benchmarks');
+      await facts.checkRuns(repo, 'v29.1.0', 'benchmarks');
       expect(fake.calls('GET', /\/compare\//)).toHaveLength(1);
+      expect(fake.calls('GET', /\/pulls\/\d+\/reviews$/)).toHaveLength(6);
+      expect(fake.calls('GET', /\/check-runs$/)).toHaveLength(2);
     } finally {
       await fake.stop();
     }
