@@ -1,8 +1,63 @@
 import type { Canary, CanaryStatus, EvaluationSummary } from '../core/canary';
 import type { Platform } from '../core/types';
+import type { Fence } from './lease';
 
-/** A stored canary, or the report of a document that failed its schema (never silently repaired). */
-export type CanaryRead = { ok: true; canary: Canary } | { ok: false; id: string; error: string };
+/**
+ * A stored canary, or the report of a document that failed its schema (never silently repaired).
+ * `version` names the stored revision that was read (Firestore's update time): a write computed
+ * from this read passes it as `ifVersion`, and fails if another writer got there first.
+ */
+export type CanaryRead = { ok: true; canary: Canary; version: string } | { ok: false; id: string; error: string; version?: string };
+
+/** Why a guarded canary write was refused; nothing of it was written. */
+export type CanaryConflictReason =
+  /** The document is no longer the version the write was computed from. */
+  | 'changed'
+  /** The write would take the canary out of a rollback (or unfreeze it): only the rollback itself or a person may. */
+  | 'rollback_holds'
+  /** The lease term the write was made under ended, expired, or was taken over. */
+  | 'fenced'
+  /** The tick's decision document exists: another run decided this canary for this schedule time. */
+  | 'already_decided'
+  /** The canary document does not exist. */
+  | 'missing';
+
+/** The one error a guarded write raises when it was refused; anything else is the store failing. */
+export class CanaryConflict extends Error {
+  constructor(
+    readonly canaryId: string,
+    readonly reason: CanaryConflictReason,
+    message: string,
+    /** The status found, when the document was read. */
+    readonly currentStatus?: string,
+  ) {
+    super(message);
+    this.name = 'CanaryConflict';
+  }
+}
+
+export function isCanaryConflict(err: unknown): err is CanaryConflict {
+  return err instanceof CanaryConflict;
+}
+
+/**
+ * Conditions checked atomically with a canary write (one transaction): the write lands only if
+ * every one holds, and otherwise fails with CanaryConflict.
+ */
+export interface CanaryWriteOptions {
+  /** The version the patch was computed from (CanaryRead.version). */
+  ifVersion?: string;
+  /** The lease term the writer holds. */
+  fence?: Fence;
+  /**
+   * Who writes. A canary that a rollback holds (rollback_requested, rolling_back, rolled_back) or
+   * froze is moved out of that only by the rollback itself ('rollback') or a person ('person');
+   * any other writer (tick, gates, guardian, promotion) is refused with 'rollback_holds'.
+   */
+  by?: 'rollback' | 'person';
+  /** create() of the tick's decision document in the same unit: both land or neither ('already_decided'). */
+  evaluation?: { key: string; record: EvaluationRecord };
+}
 
 export interface CanaryListQuery {
   status?: CanaryStatus | CanaryStatus[];
@@ -21,10 +76,18 @@ export interface CanaryStore {
   list(query: CanaryListQuery): Promise<CanaryRead[]>;
   /** Creates the canary unless one with its id exists; returns the stored one either way. */
   createIfAbsent(canary: Canary): Promise<{ created: boolean; canary: CanaryRead }>;
-  /** Merges the given fields (dot paths allowed for nested maps) and bumps updatedAt. */
-  update(id: string, patch: Record<string, unknown>): Promise<void>;
-  /** Quarantines a document that failed its schema: status 'invalid' with the message. */
-  markInvalid(id: string, error: string): Promise<void>;
+  /**
+   * Merges the given fields (dot paths allowed for nested maps) and bumps updatedAt, in one
+   * transaction with the checks of `options`; a refused write throws CanaryConflict. Without
+   * options the rollback guard still applies: no write takes a canary out of a rollback silently.
+   */
+  update(id: string, patch: Record<string, unknown>, options?: CanaryWriteOptions): Promise<void>;
+  /**
+   * Quarantines a document that failed its schema: status 'invalid' with the message. With
+   * `ifVersion`, only if the document is still the broken one that was read (a repaired document
+   * is left alone); otherwise a no-op.
+   */
+  markInvalid(id: string, error: string, options?: { ifVersion?: string }): Promise<void>;
   /**
    * create() of `canaries/{id}/claims/{key}`: true for the one caller that created it, false for
    * every other (ALREADY_EXISTS). Keys: `tick-<scheduleTime>`, `rollback-<generation>`, ...
@@ -51,6 +114,12 @@ export interface EvaluationRecord extends EvaluationSummary {
   dryRun: boolean;
   /** When the document may be deleted by the TTL policy, ms. */
   expireAt: number;
+  /**
+   * Set when the tick was given up for this canary: the document changed while the tick waited
+   * (a rollback, a request, another writer) or the run lost its lease. Nothing it decided was
+   * written or carried out; the next tick judges the canary afresh.
+   */
+  superseded?: string;
 }
 
 /** Raw configuration documents (`config/{name}`); the caller validates them with its own schema. */

@@ -12,3 +12,4 @@ export * from './rollback-ledger';
 export * from './notifier';
 export * from './telemetry';
 export * from './notification-outbox';
+export * from './lease';

@@ -1,3 +1,4 @@
+import type { Fence } from './lease';
 import type { RollbackStepName } from './platform';
 
 /** Identifies one rollback: a canary and the generation of its rollback request. */
@@ -11,14 +12,16 @@ export interface RollbackAttempt {
   attempt: number;
   holder: string;
   startedAt: number;
-  /** Past this time another caller may take over (the holder is presumed dead). */
+  /** The holder's estimate of when another caller may take over; the store judges it on its own clock (start + leaseMs). */
   leaseUntil: number;
+  /** The lease's time-to-live, judged from the store's time of the attempt's creation. */
+  leaseMs?: number;
   /** Set when the holder stopped on its own (finished or handed over): takeover needs no waiting. */
   endedAt?: number;
 }
 
 export type AcquireResult =
-  | { ok: true; attempt: RollbackAttempt }
+  | { ok: true; attempt: RollbackAttempt; fence: Fence }
   | { ok: false; current: RollbackAttempt };
 
 /** The decisions taken once, before any outside effect: what is rolled back to and which steps run. */
@@ -57,8 +60,9 @@ export interface StepRecord {
  */
 export interface RollbackLedger {
   /**
-   * Takes attempt 1, or the next attempt when the current one ended or its lease expired. Racing
-   * callers: one gets `ok: true`, the others see the attempt that won.
+   * Takes attempt 1, or the next attempt when the current one ended or its lease expired (judged
+   * on the store's clock, never the caller's). Racing callers: one gets `ok: true` and the fence
+   * its writes carry, the others see the attempt that won.
    */
   acquire(key: RollbackKey, holder: string, now: number, leaseMs: number): Promise<AcquireResult>;
   /** Marks the holder's attempt as ended so the next caller need not wait for the lease. */

@@ -1,28 +1,47 @@
 import type { Canary } from '../../src/core/canary';
 import type { AuditEntry, AuditLog, AuditQuery, StoredAuditEntry } from '../../src/ports/audit';
-import type { CanaryListQuery, CanaryRead, CanaryStore, EvaluationRecord } from '../../src/ports/canary-store';
+import { undoesRollback } from '../../src/core/rollback-hold';
+import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type CanaryWriteOptions, type EvaluationRecord } from '../../src/ports/canary-store';
+import type { Fence } from '../../src/ports/lease';
 
-/** In-memory CanaryStore for handler tests (STYLE 16); integration tests use the Firestore adapter. */
+/**
+ * In-memory CanaryStore for handler tests (STYLE 16); integration tests use the Firestore adapter.
+ * Writes are checked like the Firestore adapter's transaction (version, rollback guard, fence,
+ * decision document), each method body running without an await in between, so it is atomic.
+ */
 export class MemoryCanaryStore implements CanaryStore {
   readonly docs = new Map<string, Canary>();
   readonly claims = new Map<string, Record<string, unknown>>();
   readonly invalid = new Map<string, string>();
   readonly evaluations = new Map<string, Map<string, EvaluationRecord>>();
+  private readonly versions = new Map<string, number>();
+  private written = 0;
+
+  /** `fences`: the lease(s) whose terms fenced writes are checked against (MemoryLease). */
+  constructor(private readonly fences?: { holds(fence: Fence): boolean }) {}
+
+  private bump(id: string): void {
+    this.versions.set(id, ++this.written);
+  }
+
+  private versionOf(id: string): string {
+    return String(this.versions.get(id) ?? 0);
+  }
 
   async get(id: string): Promise<CanaryRead | null> {
-    if (this.invalid.has(id)) return { ok: false, id, error: this.invalid.get(id)! };
+    if (this.invalid.has(id)) return { ok: false, id, error: this.invalid.get(id)!, version: this.versionOf(id) };
     const canary = this.docs.get(id);
-    return canary ? { ok: true, canary: structuredClone(canary) } : null;
+    return canary ? { ok: true, canary: structuredClone(canary), version: this.versionOf(id) } : null;
   }
 
   async list(query: CanaryListQuery): Promise<CanaryRead[]> {
     const statuses = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
-    const out: CanaryRead[] = [...this.invalid].map(([id, error]) => ({ ok: false as const, id, error }));
+    const out: CanaryRead[] = [...this.invalid].map(([id, error]) => ({ ok: false as const, id, error, version: this.versionOf(id) }));
     for (const canary of this.docs.values()) {
       if (statuses && !statuses.includes(canary.status)) continue;
       if (query.platform && canary.platform !== query.platform) continue;
       if (query.recoveryWatch && canary.recoveryWatch !== true) continue;
-      out.push({ ok: true, canary: structuredClone(canary) });
+      out.push({ ok: true, canary: structuredClone(canary), version: this.versionOf(canary.id) });
     }
     return out.slice(0, query.limit ?? out.length);
   }
@@ -31,12 +50,29 @@ export class MemoryCanaryStore implements CanaryStore {
     const existing = await this.get(canary.id);
     if (existing) return { created: false, canary: existing };
     this.docs.set(canary.id, structuredClone(canary));
-    return { created: true, canary: { ok: true, canary: structuredClone(canary) } };
+    this.bump(canary.id);
+    return { created: true, canary: { ok: true, canary: structuredClone(canary), version: this.versionOf(canary.id) } };
   }
 
-  async update(id: string, patch: Record<string, unknown>): Promise<void> {
+  async update(id: string, patch: Record<string, unknown>, options: CanaryWriteOptions = {}): Promise<void> {
     const canary = this.docs.get(id) as unknown as Record<string, unknown> | undefined;
-    if (!canary) throw new Error(`no canary ${id}`);
+    const stored = canary as unknown as Canary | undefined;
+    const refuse = (reason: CanaryConflict['reason'], message: string) => new CanaryConflict(id, reason, `canary ${id}: ${message}`, stored?.status);
+    if (!canary) throw refuse('missing', 'no such canary');
+    const evaluation = options.evaluation;
+    if (evaluation && this.evaluations.get(id)?.has(evaluation.key)) throw refuse('already_decided', `another run already decided ${evaluation.key}`);
+    if (options.fence && this.fences && !this.fences.holds(options.fence)) throw refuse('fenced', `lease term ${options.fence.term} no longer holds`);
+    if (options.ifVersion !== undefined && options.ifVersion !== this.versionOf(id)) throw refuse('changed', `changed since it was read (now ${stored!.status})`);
+    if (!options.by) {
+      const undo = undoesRollback({ status: stored!.status, frozen: stored!.rollout?.frozen === true }, patch);
+      if (undo) throw refuse('rollback_holds', undo);
+    }
+    if (evaluation) {
+      const history = this.evaluations.get(id) ?? new Map<string, EvaluationRecord>();
+      this.evaluations.set(id, history);
+      history.set(evaluation.key, structuredClone(evaluation.record));
+    }
+    this.bump(id);
     for (const [path, value] of Object.entries(patch)) {
       const keys = path.split('.');
       let node = canary;
@@ -46,8 +82,10 @@ export class MemoryCanaryStore implements CanaryStore {
     canary.updatedAt = Date.now();
   }
 
-  async markInvalid(id: string, error: string): Promise<void> {
+  async markInvalid(id: string, error: string, options: { ifVersion?: string } = {}): Promise<void> {
+    if (options.ifVersion !== undefined && options.ifVersion !== this.versionOf(id)) return;
     this.invalid.set(id, error);
+    this.bump(id);
     this.docs.delete(id);
   }
 

@@ -131,6 +131,9 @@ describe('canary rollback trigger (firebase-functions-test, Firestore test serve
   test('after a crash between the dispatch and its record, the takeover resends the same rollback id and repeats nothing else (R4)', async () => {
     const c = await h.seed('desktop');
     await h.request(c.id);
+    // The store judges the lease's expiry on its own clock: a short real lease, waited out below.
+    const settings = h.deps.settings;
+    h.deps.settings = { ...settings, leaseMs: 3_000 };
     const inner = h.deps.ledger;
     h.deps.ledger = faultyLedger(inner, { putStep: (step, s) => step === 'dispatch' && s === 'done', crash: true });
     await deliver(c.id, await snapshot(c.id), 'evt-1');
@@ -139,7 +142,9 @@ describe('canary rollback trigger (firebase-functions-test, Firestore test serve
     // The dead holder's lease still runs: a redelivery now must not act.
     await deliver(c.id, await snapshot(c.id), 'evt-1');
     expect(h.github.dispatches()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 3_100));
     h.clock.advance(h.deps.settings.leaseMs + 1);
+    h.deps.settings = settings;
     await reconcileRollbacks(h.deps, 'reconciler');
     expect((await status(c.id)).status).toBe('rolled_back');
     const ids = new Set(h.github.dispatches().map((r) => (r.body as { client_payload: { rollback_id: string } }).client_payload.rollback_id));

@@ -1,9 +1,11 @@
 import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import type { Canary } from '../../core/canary';
-import type { CanaryListQuery, CanaryRead, CanaryStore, EvaluationRecord } from '../../ports/canary-store';
+import { isRollbackHeld, undoesRollback } from '../../core/rollback-hold';
+import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type EvaluationRecord } from '../../ports/canary-store';
 import { canaryFromDoc, canaryToDoc, canaryDocSchema, evaluationFromDoc, evaluationToDoc } from './canary-schema';
-import { isAlreadyExists, isNotFound } from './errors';
+import { isAlreadyExists } from './errors';
+import { fenceBroken } from './fence';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
 import { withoutUndefined } from './values';
@@ -11,15 +13,25 @@ import { withoutUndefined } from './values';
 /** Top-level fields stored as Timestamps: a patch gives them in ms like every domain time. */
 const TIMESTAMP_FIELDS = new Set(['createdAt', 'updatedAt']);
 
+/**
+ * The stored revision, from Firestore's update time (to the nanosecond): two writes never share
+ * one, so equal versions mean nothing was written in between.
+ */
+function versionOf(snap: DocumentSnapshot): string {
+  const t = snap.updateTime;
+  return t ? `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}` : 'none';
+}
+
 function read(snap: DocumentSnapshot): CanaryRead {
   const data = snap.data();
+  const version = versionOf(snap);
   // A quarantined document reads as what it was quarantined for, as in the in-memory fake, so a
   // caller never quarantines (writes, and retriggers) the same document twice.
   if (data?.status === 'invalid') {
-    return { ok: false, id: snap.id, error: typeof data.error === 'string' ? data.error : 'marked invalid' };
+    return { ok: false, id: snap.id, error: typeof data.error === 'string' ? data.error : 'marked invalid', version };
   }
   const parsed = canaryFromDoc(snap.id, data);
-  return parsed.ok ? { ok: true, canary: parsed.canary } : { ok: false, id: snap.id, error: formatSchemaError(parsed.error) };
+  return parsed.ok ? { ok: true, canary: parsed.canary, version } : { ok: false, id: snap.id, error: formatSchemaError(parsed.error), version };
 }
 
 /** updatedAt descending; a document without a Timestamp there (hand-edited) comes last, then by id. */
@@ -87,31 +99,61 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       if (!check.success) throw new Error(`canary ${canary.id} does not match the document schema: ${formatSchemaError(check.error)}`);
       const ref = canaries.doc(canary.id);
       try {
-        await ref.create(doc);
-        return { created: true, canary: { ok: true, canary: structuredClone(canary) } };
+        const written = await ref.create(doc);
+        const t = written.writeTime;
+        const version = `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
+        return { created: true, canary: { ok: true, canary: structuredClone(canary), version } };
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
         return { created: false, canary: read(await ref.get()) };
       }
     },
 
-    async update(id, patch) {
+    async update(id, patch, options = {}) {
       const doc = patchToDoc(patch);
       if (!('updatedAt' in doc)) doc.updatedAt = FieldValue.serverTimestamp();
-      await canaries.doc(id).update(doc);
+      const ref = canaries.doc(id);
+      const evaluation = options.evaluation;
+      const evaluationRef = evaluation ? ref.collection('evaluations').doc(evaluation.key) : undefined;
+      // One transaction: the checks read what the write replaces, so no other write can land in
+      // between (on contention Firestore retries the body, which re-reads; a refusal aborts it).
+      await db.runTransaction(async (tx) => {
+        const [snap, decided, fenced] = await Promise.all([
+          tx.get(ref),
+          evaluationRef ? tx.get(evaluationRef) : undefined,
+          options.fence ? fenceBroken(db, tx, options.fence) : null,
+        ]);
+        const status = snap.get('status') as unknown;
+        const refuse = (reason: CanaryConflict['reason'], message: string) =>
+          new CanaryConflict(id, reason, `canary ${id}: ${message}`, typeof status === 'string' ? status : undefined);
+        if (!snap.exists) throw refuse('missing', 'no such canary');
+        if (decided?.exists) throw refuse('already_decided', `another run already decided ${evaluation!.key}`);
+        if (fenced) throw refuse('fenced', fenced);
+        if (options.ifVersion !== undefined && versionOf(snap) !== options.ifVersion) {
+          throw refuse('changed', `changed since it was read (now ${String(status)})`);
+        }
+        if (!options.by) {
+          const undo = undoesRollback({ status, frozen: snap.get('rollout.frozen') === true }, patch);
+          if (undo) throw refuse('rollback_holds', undo);
+        }
+        if (evaluationRef) tx.create(evaluationRef, { ...evaluationToDoc(evaluation!.record), recordedAt: FieldValue.serverTimestamp() });
+        tx.update(ref, doc);
+      });
     },
 
-    async markInvalid(id, error) {
+    async markInvalid(id, error, options = {}) {
       const ref = canaries.doc(id);
-      const snap = await ref.get();
-      if (!snap.exists) return;
-      if (snap.get('status') === 'invalid' && snap.get('error') === error) return;
-      try {
+      await db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return;
+        if (snap.get('status') === 'invalid' && snap.get('error') === error) return;
+        // Repaired (or rewritten) since it was read broken: judge it again next time instead.
+        if (options.ifVersion !== undefined && versionOf(snap) !== options.ifVersion) return;
+        // A rollback under way is not stopped by a quarantine written from an older read.
+        if (options.ifVersion === undefined && isRollbackHeld(snap.get('status')) && canaryFromDoc(id, snap.data()).ok) return;
         // Only these two fields: the rest stays as found, for a human to inspect and repair.
-        await ref.update({ status: 'invalid', error });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+        tx.update(ref, { status: 'invalid', error });
+      });
     },
 
     async claim(id, key, data) {

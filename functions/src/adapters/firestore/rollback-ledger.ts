@@ -1,4 +1,5 @@
-import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
+import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
+import type { Fence } from '../../ports/lease';
 import type { RollbackStepName } from '../../ports/platform';
 import type {
   AcquireResult,
@@ -8,6 +9,7 @@ import type {
   RollbackPlan,
   StepRecord,
 } from '../../ports/rollback-ledger';
+import { attemptId, serverExpiry, termIsLive } from './fence';
 
 /** gRPC ALREADY_EXISTS: the create() lost a race (api-reference §3). */
 const ALREADY_EXISTS = 6;
@@ -49,22 +51,25 @@ function expiry(hour: string): Timestamp {
  */
 export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
   const rollbackDoc = (key: RollbackKey) => db.doc(`canaries/${key.canaryId}/rollbacks/${key.generation}`);
-  const attemptDoc = (key: RollbackKey, n: number) => rollbackDoc(key).collection('attempts').doc(String(n).padStart(4, '0'));
+  const attemptDoc = (key: RollbackKey, n: number) => rollbackDoc(key).collection('attempts').doc(attemptId(n));
+  const fenceOf = (key: RollbackKey, attempt: number): Fence => ({ lease: 'rollback', canaryId: key.canaryId, generation: key.generation, term: attempt });
 
-  async function latestAttempt(key: RollbackKey): Promise<RollbackAttempt | null> {
+  async function latestAttempt(key: RollbackKey): Promise<DocumentSnapshot | null> {
     const snap = await rollbackDoc(key).collection('attempts').orderBy('attempt', 'desc').limit(1).get();
-    return snap.empty ? null : (snap.docs[0].data() as RollbackAttempt);
+    return snap.empty ? null : snap.docs[0];
   }
 
   return {
     async acquire(key, holder, now, leaseMs): Promise<AcquireResult> {
       // Most rollbacks are taken once: try attempt 1 straight away and look further only if it exists.
-      const first: RollbackAttempt = { attempt: 1, holder, startedAt: now, leaseUntil: now + leaseMs };
-      if (await createOnce(attemptDoc(key, 1), { ...first })) return { ok: true, attempt: first };
-      const current = await latestAttempt(key);
-      if (current && current.endedAt === undefined && current.leaseUntil > now) return { ok: false, current };
-      const attempt: RollbackAttempt = { attempt: (current?.attempt ?? 0) + 1, holder, startedAt: now, leaseUntil: now + leaseMs };
-      if (await createOnce(attemptDoc(key, attempt.attempt), { ...attempt })) return { ok: true, attempt };
+      const first: RollbackAttempt = { attempt: 1, holder, startedAt: now, leaseUntil: now + leaseMs, leaseMs };
+      if (await createOnce(attemptDoc(key, 1), { ...first, ttlMs: leaseMs })) return { ok: true, attempt: first, fence: fenceOf(key, 1) };
+      const latest = await latestAttempt(key);
+      const current = latest?.data() as RollbackAttempt | undefined;
+      // Expiry on the store's clock: a caller whose clock runs ahead cannot end a live attempt (C3).
+      if (latest && current && termIsLive(latest, now)) return { ok: false, current: { ...current, leaseUntil: serverExpiry(latest) } };
+      const attempt: RollbackAttempt = { attempt: (current?.attempt ?? 0) + 1, holder, startedAt: now, leaseUntil: now + leaseMs, leaseMs };
+      if (await createOnce(attemptDoc(key, attempt.attempt), { ...attempt, ttlMs: leaseMs })) return { ok: true, attempt, fence: fenceOf(key, attempt.attempt) };
       const winner = (await attemptDoc(key, attempt.attempt).get()).data() as RollbackAttempt | undefined;
       return { ok: false, current: winner ?? attempt };
     },

@@ -85,7 +85,7 @@ async function updateSummaryIfChanged(deps: RollbackDeps, canary: Canary, states
   const summary = stepSummary(states);
   const before = canary.rollback?.steps ?? {};
   const same = Object.keys(summary).length === Object.keys(before).length && Object.entries(summary).every(([k, v]) => before[k] === v);
-  if (!same) await deps.canaries.update(canary.id, { 'rollback.steps': summary, status: 'rolling_back' });
+  if (!same) await deps.canaries.update(canary.id, { 'rollback.steps': summary, status: 'rolling_back' }, { by: 'rollback' });
 }
 
 /** R6: a document that fails its schema is quarantined once, audited, and never acted on. */

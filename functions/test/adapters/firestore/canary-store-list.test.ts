@@ -48,7 +48,7 @@ describe('Firestore CanaryStore.list', () => {
   it('lists a hand-edited document that lost its updatedAt, so it can be quarantined rather than missed', async () => {
     await db.doc('canaries/web-no-time').set({ status: 'running', platform: 'toaster', release: 42 });
     const reads = await store.list({ status: ['running', 'paused'] });
-    expect(reads.at(-1)).toEqual({ ok: false, id: 'web-no-time', error: expect.stringMatching(/platform: .*updatedAt: /s) });
+    expect(reads.at(-1)).toEqual({ ok: false, id: 'web-no-time', error: expect.stringMatching(/platform: .*updatedAt: /s), version: expect.any(String) });
     await db.doc('canaries/web-no-time').delete();
   });
 
@@ -58,7 +58,7 @@ describe('Firestore CanaryStore.list', () => {
 
   it('reports a schema-invalid document by field path without failing the others', async () => {
     const reads = await store.list({ status: 'running' });
-    expect(reads.find((r) => !r.ok)).toEqual({ ok: false, id: 'web-broken', error: expect.stringMatching(/^dryRun: /) });
+    expect(reads.find((r) => !r.ok)).toEqual({ ok: false, id: 'web-broken', error: expect.stringMatching(/^dryRun: /), version: expect.any(String) });
     expect(reads.filter((r) => r.ok)).toHaveLength(2);
   });
 });

@@ -40,7 +40,7 @@ const full: Canary = sampleCanary({
 describe('Firestore CanaryStore', () => {
   it('round-trips a canary with every optional field, nested maps included', async () => {
     expect((await store.createIfAbsent(full)).created).toBe(true);
-    expect(await store.get(full.id)).toEqual({ ok: true, canary: full });
+    expect(await store.get(full.id)).toEqual({ ok: true, canary: full, version: expect.any(String) });
   });
 
   it('stores createdAt and updatedAt as Timestamps and leaves no id field or nulls for absent fields', async () => {
@@ -51,7 +51,7 @@ describe('Firestore CanaryStore', () => {
     expect((raw.updatedAt as Timestamp).toMillis()).toBe(T0);
     expect(Object.keys(raw)).not.toEqual(expect.arrayContaining(['id']));
     for (const absent of ['lastEvaluation', 'pauseReason', 'noData', 'rollbackRequest', 'rollback', 'incident', 'error']) expect(raw).not.toHaveProperty(absent);
-    expect(await store.get(bare.id)).toEqual({ ok: true, canary: bare });
+    expect(await store.get(bare.id)).toEqual({ ok: true, canary: bare, version: expect.any(String) });
   });
 
   it('round-trips a rollout\'s bake evidence and still reads a rollout stored before bakes existed', async () => {
@@ -80,7 +80,7 @@ describe('Firestore CanaryStore', () => {
     await store.createIfAbsent(first);
     const again = await store.createIfAbsent({ ...first, createdBy: 'someone-else' });
     expect(again.created).toBe(false);
-    expect(again.canary).toEqual({ ok: true, canary: first });
+    expect(again.canary).toEqual({ ok: true, canary: first, version: expect.any(String) });
   });
 
   it('refuses to store a canary its own schema would reject', async () => {
@@ -107,11 +107,11 @@ describe('Firestore CanaryStore', () => {
     await store.createIfAbsent(c);
     await store.update(c.id, { updatedAt: T0 + 5_000, noData: null });
     const read = await store.get(c.id);
-    expect(read).toEqual({ ok: true, canary: { ...c, updatedAt: T0 + 5_000 } });
+    expect(read).toEqual({ ok: true, canary: { ...c, updatedAt: T0 + 5_000 }, version: expect.any(String) });
   });
 
-  it('rejects an update of a canary that does not exist', async () => {
-    await expect(store.update('web__ghost__alpha', { status: 'paused' })).rejects.toMatchObject({ code: 5 });
+  it('rejects an update of a canary that does not exist with a conflict saying so', async () => {
+    await expect(store.update('web__ghost__alpha', { status: 'paused' })).rejects.toMatchObject({ name: 'CanaryConflict', reason: 'missing' });
   });
 
   it('reports a hand-edited document by field path instead of throwing or repairing it', async () => {
@@ -130,7 +130,7 @@ describe('Firestore CanaryStore', () => {
     await store.markInvalid('web__quarantine__alpha', 'release: expected string');
     const raw = await db.doc('canaries/web__quarantine__alpha').get();
     expect(raw.data()).toEqual({ platform: 'web', release: 7, note: 'typed in the console', status: 'invalid', error: 'release: expected string' });
-    expect(await store.get('web__quarantine__alpha')).toEqual({ ok: false, id: 'web__quarantine__alpha', error: 'release: expected string' });
+    expect(await store.get('web__quarantine__alpha')).toEqual({ ok: false, id: 'web__quarantine__alpha', error: 'release: expected string', version: expect.any(String) });
     await store.markInvalid('web__quarantine__alpha', 'release: expected string');
     expect((await db.doc('canaries/web__quarantine__alpha').get()).updateTime!.isEqual(raw.updateTime!)).toBe(true);
   });

@@ -142,16 +142,18 @@ describe('Firestore lease (numbered terms taken with create())', () => {
   });
 
   it('refuses while the term holds, hands over after expiry, and never to two holders (S2)', async () => {
+    // Expiry is judged on the store's clock (the term's create time + ttl): real time must pass.
     const lease = createFirestoreLease(fs.db);
-    const a = await lease.acquire('slow', 'a', 60_000, 0);
+    const a = await lease.acquire('slow', 'a', 1_500, Date.now());
     expect(a).toMatchObject({ acquired: true, term: 1 });
-    expect(await lease.acquire('slow', 'b', 60_000, 59_999)).toMatchObject({ acquired: false, heldBy: 'a' });
-    const takeovers = await Promise.all([lease.acquire('slow', 'b', 60_000, 60_000), lease.acquire('slow', 'c', 60_000, 60_000)]);
+    expect(await lease.acquire('slow', 'b', 1_500, Date.now())).toMatchObject({ acquired: false, heldBy: 'a' });
+    await new Promise((r) => setTimeout(r, 1_700));
+    const takeovers = await Promise.all([lease.acquire('slow', 'b', 60_000, Date.now()), lease.acquire('slow', 'c', 60_000, Date.now())]);
     expect(takeovers.filter((r) => r.acquired)).toHaveLength(1);
     // The slow run finishing late does not end its successor's term.
-    await lease.release('slow', 1, 'a', 61_000);
+    await lease.release('slow', 1, 'a', Date.now());
     const winner = takeovers.find((r) => r.acquired)!;
-    expect(await lease.acquire('slow', 'd', 60_000, 61_000)).toMatchObject({ acquired: false, term: winner.term });
+    expect(await lease.acquire('slow', 'd', 60_000, Date.now())).toMatchObject({ acquired: false, term: winner.term });
   });
 
   it('is free again as soon as its holder releases it', async () => {

@@ -3,7 +3,10 @@ import type { Histogram, SideCounts, WindowSample } from '../../../src/core/type
 import { defaultEvaluateSettings, type EvaluateDeps, type EvaluateLogger } from '../../../src/app/evaluate';
 import type { AuditLog, CanaryMetrics, CanaryStore, ConfigStore, MetricsRange, MetricsSource, PlatformActuators, PromotionStep } from '../../../src/ports';
 import type { Lease } from '../../../src/ports/lease';
+import { MemoryLease } from '../../fakes/memory-lease';
 import { MemoryAuditLog, MemoryCanaryStore } from '../../fakes/memory-store';
+
+export { MemoryLease };
 
 /** Latency in 10 ms buckets, spread evenly over 20-100 ms; `shift` moves it up by that many buckets. */
 export function latency(requests: number, shift = 0): Histogram {
@@ -53,22 +56,6 @@ export class RecordingActuators implements PlatformActuators {
   }
 }
 
-/** An in-memory lease with the Firestore one's rules (numbered terms, expiry, holder-only release). */
-export class MemoryLease implements Lease {
-  readonly terms: { term: number; holder: string; expiresAt: number; releasedAt?: number }[] = [];
-  async acquire(_name: string, holder: string, ttlMs: number, now: number) {
-    const cur = this.terms.at(-1);
-    if (cur && cur.releasedAt === undefined && cur.expiresAt > now) return { acquired: false as const, heldBy: cur.holder, term: cur.term, expiresAt: cur.expiresAt };
-    const term = { term: (cur?.term ?? 0) + 1, holder, expiresAt: now + ttlMs };
-    this.terms.push(term);
-    return { acquired: true as const, term: term.term, expiresAt: term.expiresAt };
-  }
-  async release(_name: string, term: number, holder: string, now: number) {
-    const t = this.terms.find((x) => x.term === term);
-    if (t && t.holder === holder && t.releasedAt === undefined && t.expiresAt > now) t.releasedAt = now;
-  }
-}
-
 /** A lease that never refuses: isolates the per-canary claim in tests of overlapping runs. */
 export const openLease: Lease = {
   acquire: async (_n, _h, ttl, now) => ({ acquired: true, term: 1, expiresAt: now + ttl }),
@@ -109,7 +96,9 @@ export interface Harness {
 /** Deps over in-memory fakes (or the given store and audit log, e.g. the Firestore adapters). */
 export function harness(options: { canaries?: CanaryStore; audit?: AuditLog; lease?: Lease; now?: number } = {}): Harness {
   const clock = { t: options.now ?? Date.parse('2026-01-07T12:00:30Z'), now() { return this.t; } };
-  const canaries = options.canaries ?? new MemoryCanaryStore();
+  // In memory, the store checks fenced writes against the harness's own lease.
+  const lease = options.lease ?? new MemoryLease();
+  const canaries = options.canaries ?? new MemoryCanaryStore(lease instanceof MemoryLease ? lease : undefined);
   const audit = options.audit ?? new MemoryAuditLog();
   const metrics = new ScriptedMetrics();
   const actuators = new RecordingActuators();
@@ -121,7 +110,7 @@ export function harness(options: { canaries?: CanaryStore; audit?: AuditLog; lea
     config,
     metrics,
     actuators,
-    lease: options.lease ?? new MemoryLease(),
+    lease,
     clock,
     logger,
     settings: { ...defaultEvaluateSettings },
