@@ -9,12 +9,14 @@ import { defaultPolicy } from '../config/default-policy';
 import { defaultMetricTemplates, parseMetricTemplates, type MetricTemplateSet } from '../config/metric-templates';
 import { GLOBAL_DRY_RUN, MONITORING_PROJECT } from '../config/params';
 import type { Policy } from '../config/policy-schema';
-import { systemClock, type ConfigStore, type PlatformActuators } from '../ports';
+import { systemClock, type ConfigStore, type MetricsSource, type PlatformActuators } from '../ports';
+import { productionMetricsSource } from './metrics-sources-wiring';
 
 // Kept per instance across ticks: the last policy and metric templates that validated.
 const policyMemo: { policy: Policy } = { policy: defaultPolicy };
 let lastGoodTemplates: MetricTemplateSet = defaultMetricTemplates;
 let metrics: { key: string; source: ReturnType<typeof createMonitoringMetricsSource> } | undefined;
+let composite: MetricsSource | undefined;
 // The metrics source outlives one invocation (its window cache is the point); its template loader
 // reads through the config store of the current invocation.
 let currentConfig: ConfigStore | undefined;
@@ -75,11 +77,13 @@ async function productionEvaluateDeps(): Promise<EvaluateDeps> {
     },
   }) };
   const source = metrics.source;
+  // config/metrics_sources picks the source per platform and metric; each is built on first use.
+  composite ??= productionMetricsSource(() => currentConfig ?? config, { monitoring: () => metrics!.source, telemetry: telemetrySource });
   return {
     canaries: createFirestoreCanaryStore(db),
     audit: createFirestoreAuditLog(db),
     config,
-    metrics: source,
+    metrics: composite,
     actuators: await actuators(globalDryRun),
     lease: createFirestoreLease(db),
     clock: systemClock,
@@ -90,6 +94,14 @@ async function productionEvaluateDeps(): Promise<EvaluateDeps> {
       ingestionLagMs: (await source.templates()).ingestionLagSeconds * 1000,
     },
     policyMemo,
+  };
+}
+
+/** The telemetry reader over the ingest function's aggregates in this project's Firestore. */
+function telemetrySource(): MetricsSource {
+  return {
+    fetch: async (canaries) =>
+      new Map(canaries.map((c) => [c.id, { ok: false, error: 'telemetry: the aggregate reader is not part of this build yet', retryable: false }])),
   };
 }
 

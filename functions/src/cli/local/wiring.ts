@@ -14,6 +14,7 @@ import type { ApiDeps } from '../../http/deps';
 import type { Clock, MetricsSource } from '../../ports';
 import type { RollbackStepName } from '../../ports/platform';
 import { readRollbackConfig } from '../../functions/rollback-wiring';
+import { productionMetricsSource } from '../../functions/metrics-sources-wiring';
 import type { LocalOptions } from './options';
 
 /** Which outside systems the local runner may really act on, and why not where it may not. */
@@ -94,7 +95,13 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     canaries,
     audit,
     config,
-    metrics,
+    // config/metrics_sources is honoured as in production; the scenario stands in for Cloud Monitoring.
+    metrics: productionMetricsSource(() => config, {
+      monitoring: () => metrics,
+      telemetry: () => ({
+        fetch: async (list) => new Map(list.map((c) => [c.id, { ok: false, error: 'telemetry: the aggregate reader is not part of this build yet', retryable: false }])),
+      }),
+    }),
     actuators,
     lease: createFirestoreLease(db),
     clock,
