@@ -1,4 +1,4 @@
-import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, RollbackActuators } from '../ports';
+import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, IdempotencyStore, RollbackActuators } from '../ports';
 import type { RolloutState } from '../core/canary';
 import type { Channel, Platform } from '../core/types';
 import type { Authenticator } from './auth';
@@ -29,6 +29,11 @@ export interface ApiDeps {
   rollbackActuators?: () => Promise<RollbackActuators>;
   /** Per-caller request budget (H10). */
   rateLimit?: RateLimitOptions;
+  /**
+   * The Idempotency-Key records of the mutating routes. Absent: a request carrying the header is
+   * refused with 503 (never run without the guarantee it asked for).
+   */
+  idempotency?: IdempotencyStore;
   /** Where the one structured record per request goes; firebase-functions/logger by default. */
   log?: LogSink;
 }

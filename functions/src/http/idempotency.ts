@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { callerOf } from './auth';
-import { parseOr400 } from './errors';
+import type { ApiDeps } from './deps';
+import { HttpError, parseOr400 } from './errors';
+import { printable } from './log';
 import { IdempotencyKeyHeader } from './schemas';
 
 /**
@@ -24,4 +26,96 @@ export function idempotencyKeyFor(req: Request, res: Response, scope: string): s
     return `${scope}:${caller.actor}:jti:${caller.jti}:${digest}`;
   }
   return null;
+}
+
+/** JSON with object keys sorted at every level: two bodies that mean the same have one fingerprint. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The request's fingerprint: method, path and the parsed body (whitespace and key order do not count). */
+export function requestFingerprint(req: Request): string {
+  return createHash('sha256').update(`${req.method} ${req.path}\n`).update(canonical(req.body ?? null)).digest('hex');
+}
+
+/** Headers worth replaying with a stored answer. */
+const REPLAYED_HEADERS = ['retry-after', 'allow'];
+
+/**
+ * The Idempotency-Key header on a mutating route, as the IETF HTTPAPI draft describes it. The key is
+ * the caller's (two callers never share a record) and names one request (method, path and body):
+ * - first use: the request runs; its answer (status and body) is stored with the key, unless it
+ *   is a 5xx, which releases the key so a retry runs afresh;
+ * - same key, same request: the stored answer again, nothing run (`Idempotent-Replayed: true`);
+ * - same key, another request: 422 `idempotency_key_reused`, nothing done;
+ * - same key while the first request still runs: 409 `idempotency_key_in_flight` with Retry-After.
+ * A claim whose request died (instance crashed) is taken over after the store's stale time; every
+ * effect of a request is keyed by the same key, so the re-run adds none the first one made.
+ * Without the header the route behaves as before (see idempotencyKeyFor).
+ */
+export function idempotent(deps: ApiDeps): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      const header = req.headers['idempotency-key'];
+      if (header === undefined) return next();
+      const key = parseOr400(IdempotencyKeyHeader, Array.isArray(header) ? header.join(',') : header, 'header');
+      const store = deps.idempotency;
+      if (!store) throw new HttpError(503, { error: 'unavailable', detail: 'Idempotency-Key is not supported here: no idempotency store is configured' });
+      const actor = callerOf(res).actor;
+      const scoped = `${actor}\n${key}`;
+      const begun = await store.begin(scoped, requestFingerprint(req), { actor, route: `${req.method} ${req.path}` });
+      switch (begun.kind) {
+        case 'replay': {
+          res.locals.logFields = { ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}), idempotency: 'replayed' };
+          res.status(begun.answer.status).set({ 'Cache-Control': 'no-store', ...begun.answer.headers, 'Idempotent-Replayed': 'true', 'Content-Type': 'application/json; charset=utf-8' });
+          res.send(begun.answer.body);
+          return;
+        }
+        case 'mismatch':
+          throw new HttpError(422, {
+            error: 'idempotency_key_reused',
+            detail: 'this Idempotency-Key was already used for a different request (body, method or path); nothing was done. Use a new key for a new request.',
+          });
+        case 'in_flight':
+          throw new HttpError(
+            409,
+            { error: 'idempotency_key_in_flight', detail: 'the first request with this Idempotency-Key is still running; retry later for its answer', retryAfterSeconds: begun.retryAfterSeconds },
+            { 'Retry-After': String(begun.retryAfterSeconds) },
+          );
+        case 'run':
+          break;
+        default: {
+          const exhaustive: never = begun;
+          return exhaustive;
+        }
+      }
+      const claim = begun.claim;
+      const send = res.json.bind(res);
+      // The answer is stored before it is sent: a client retrying the moment it has it gets a replay, not a 409.
+      res.json = (body: unknown) => {
+        const status = res.statusCode;
+        const text = JSON.stringify(body);
+        const headers: Record<string, string> = {};
+        for (const h of REPLAYED_HEADERS) {
+          const v = res.getHeader(h);
+          if (v !== undefined) headers[h] = String(v);
+        }
+        const stored = status >= 500 ? store.release(scoped, claim) : store.complete(scoped, claim, { status, body: text, headers });
+        stored
+          .catch((err: unknown) => {
+            res.locals.logFields = { ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}), idempotencyError: printable((err as Error)?.message ?? err) };
+          })
+          .finally(() => send(body));
+        return res;
+      };
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
 }

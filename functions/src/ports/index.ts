@@ -9,6 +9,7 @@ export * from './metrics';
 export * from './platform';
 export * from './github-facts';
 export * from './rollback-ledger';
+export * from './idempotency';
 export * from './notifier';
 export * from './telemetry';
 export * from './notification-outbox';

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import fc from 'fast-check';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore } from '../../src/adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore } from '../../src/adapters/firestore';
 import { createApp } from '../../src/http/app';
 import { createAuthenticator } from '../../src/http/auth';
 import type { ApiDeps } from '../../src/http/deps';
@@ -164,6 +164,7 @@ describe('HTTP fuzz over every route and method (H14)', () => {
       canaries: createFirestoreCanaryStore(store.db),
       audit: createFirestoreAuditLog(store.db),
       config: createFirestoreConfigStore(store.db),
+      idempotency: createFirestoreIdempotencyStore(store.db),
       clock: { now: () => Date.now() },
       github: fakeGitHubFacts(github.url),
       authenticate: createAuthenticator({ apiKeys: () => ({ fuzz: KEY }) }),

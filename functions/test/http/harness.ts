@@ -8,6 +8,7 @@ import { createAuthenticator, type AuthOptions } from '../../src/http/auth';
 import type { ApiDeps } from '../../src/http/deps';
 import type { LogRecord } from '../../src/http/log';
 import type { GitHubFacts } from '../../src/ports';
+import { MemoryIdempotencyStore } from '../fakes/memory-idempotency';
 import { MemoryAuditLog, MemoryCanaryStore } from '../fakes/memory-store';
 
 export const KEYS = { ci: 'k-ci-0123456789abcdef0123456789abcdef', ops: 'k-ops-short' };
@@ -74,6 +75,7 @@ export interface TestApi {
   deps: ApiDeps;
   canaries: MemoryCanaryStore;
   audit: MemoryAuditLog;
+  idempotency: MemoryIdempotencyStore;
   logs: LogRecord[];
   close: () => Promise<void>;
 }
@@ -82,11 +84,13 @@ export interface TestApi {
 export async function startTestApi(over: Partial<ApiDeps> & { oidc?: AuthOptions['oidc'] } = {}): Promise<TestApi> {
   const canaries = new MemoryCanaryStore();
   const audit = new MemoryAuditLog();
+  const idempotency = new MemoryIdempotencyStore();
   const logs: LogRecord[] = [];
   const { oidc, ...rest } = over;
   const deps: ApiDeps = {
     canaries,
     audit,
+    idempotency,
     clock: { now: () => Date.now() },
     authenticate: createAuthenticator({ apiKeys: () => KEYS, ...(oidc ? { oidc } : {}) }),
     defaultRepository: 'acme/app',
@@ -94,5 +98,5 @@ export async function startTestApi(over: Partial<ApiDeps> & { oidc?: AuthOptions
     ...rest,
   };
   const server = await listen(createApp(deps));
-  return { url: server.url, deps, canaries, audit, logs, close: server.close };
+  return { url: server.url, deps, canaries, audit, idempotency, logs, close: server.close };
 }

@@ -4,3 +4,4 @@ export { createFirestoreCanaryStore } from './canary-store';
 export { createFirestoreAuditLog, AUDIT_COLLECTION } from './audit-log';
 export { createFirestoreConfigStore } from './config-store';
 export { createFirestoreAuditSealStore, DIGEST_COLLECTION } from './audit-seal-store';
+export { createFirestoreIdempotencyStore, IDEMPOTENCY_COLLECTION } from './idempotency-store';

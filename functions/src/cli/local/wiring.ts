@@ -1,5 +1,5 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore } from '../../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore } from '../../adapters/firestore';
 import { createFirestoreLease } from '../../adapters/firestore/lease';
 import { createFirestoreRollbackLedger } from '../../adapters/firestore/rollback-ledger';
 import { createGitHubClient } from '../../adapters/github/client';
@@ -80,6 +80,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     canaries,
     audit,
     config,
+    idempotency: createFirestoreIdempotencyStore(db),
     clock,
     github: createGitHubGuardianFacts(
       () => (guardianOctokit ??= createGitHubClient({ token: options.github.token || 'none', baseUrl: options.github.apiUrl, maxRateLimitWaitMs: 5_000 })),

@@ -4,12 +4,12 @@ import { appendAuditEntry } from '../../app/audit/append';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { parseOr400, sendJson } from '../errors';
-import { idempotencyKeyFor } from '../idempotency';
+import { idempotencyKeyFor, idempotent } from '../idempotency';
 import { AuditBody, AuditQuery } from '../schemas';
 
 /** POST /audit (the source document's rollback workflow logs here) and GET /audit (read the trail). */
 export function registerAuditRoutes(router: Router, deps: ApiDeps): void {
-  router.post('/audit', async (req, res) => {
+  router.post('/audit', idempotent(deps), async (req, res) => {
     const body = parseOr400(AuditBody, req.body, 'body');
     const caller = callerOf(res);
     const key = idempotencyKeyFor(req, res, 'audit') ?? `audit:${caller.actor}:${randomUUID()}`;

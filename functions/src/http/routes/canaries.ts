@@ -10,7 +10,7 @@ import type { CanaryRead } from '../../ports';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400, sendJson } from '../errors';
-import { idempotencyKeyFor } from '../idempotency';
+import { idempotencyKeyFor, idempotent } from '../idempotency';
 import { CanaryIdParam, CanaryListQuery, CanaryRegistrationBody, GatesBody } from '../schemas';
 
 /** The shipped rollout policy's first stage, when the caller plugs in no other. */
@@ -45,7 +45,7 @@ function view(read: CanaryRead): Record<string, unknown> {
 
 /** POST /canaries, GET /canaries, GET /canaries/{id}, POST /canaries/{id}/gates. */
 export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () => Promise<LoadedPolicy>): void {
-  router.post('/canaries', async (req, res) => {
+  router.post('/canaries', idempotent(deps), async (req, res) => {
     const body = parseOr400(CanaryRegistrationBody, req.body, 'body');
     const result = await registerCanary({ ...deps, initialRollout: deps.initialRollout ?? defaultInitialRollout }, body, callerOf(res).actor);
     if (result.status === 'out_of_order') {
@@ -93,7 +93,7 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
     sendJson(res, 200, { canary: view(read), evaluations });
   });
 
-  router.post('/canaries/:id/gates', async (req, res) => {
+  router.post('/canaries/:id/gates', idempotent(deps), async (req, res) => {
     const id = parseOr400(CanaryIdParam, req.params.id, 'path');
     const body = parseOr400(GatesBody, req.body, 'body');
     const caller = callerOf(res);

@@ -6,7 +6,7 @@ import { parseRepo } from '../../ports';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400, sendJson } from '../errors';
-import { idempotencyKeyFor } from '../idempotency';
+import { idempotencyKeyFor, idempotent } from '../idempotency';
 import { GuardianCheckBody } from '../schemas';
 
 /** A block caused by a failing check: `curl --fail` stops on it (>= 400). */
@@ -16,7 +16,7 @@ export const GATE_UNAVAILABLE_STATUS = 503;
 
 /** POST /guardian/check: the release gate CI calls before (and after) every deployment. */
 export function registerGuardianRoutes(router: Router, deps: ApiDeps, policy: () => Promise<LoadedPolicy>): void {
-  router.post('/guardian/check', async (req, res) => {
+  router.post('/guardian/check', idempotent(deps), async (req, res) => {
     const body = parseOr400(GuardianCheckBody, req.body, 'body');
     const repository = body.repository ?? deps.defaultRepository;
     if (!repository) {

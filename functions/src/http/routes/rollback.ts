@@ -5,6 +5,7 @@ import { canaryId, isTerminal, type Canary } from '../../core/canary';
 import { CHANNELS, PLATFORMS } from '../../core/types';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
+import { idempotent } from '../idempotency';
 import { HttpError, parseOr400, sendJson } from '../errors';
 import { Channel, Platform, Release, Text } from '../schemas';
 
@@ -40,7 +41,7 @@ async function findCanary(deps: ApiDeps, body: z.infer<typeof RollbackBody>): Pr
  * pending or running answers the same 202 (idempotent); after completion, 409 (audited refusal).
  */
 export function registerRollbackRoutes(router: Router, deps: ApiDeps): void {
-  router.post('/rollback', async (req, res) => {
+  router.post('/rollback', idempotent(deps), async (req, res) => {
     const body = parseOr400(RollbackBody, req.body, 'body');
     const canary = await findCanary(deps, body);
     const outcome = await requestRollback(deps, { canaryId: canary.id, reason: body.reason, trigger: 'manual', requestedBy: callerOf(res).actor });
