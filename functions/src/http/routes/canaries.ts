@@ -61,7 +61,7 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
     sendJson(res, result.created ? 201 : 200, { id, created: result.created, channelOrder: result.channelOrder, readiness: result.readiness, canary: view(result.canary) });
   });
 
-  router.post('/canaries/:id/readiness', async (req, res) => {
+  router.post('/canaries/:id/readiness', idempotent(deps), async (req, res) => {
     const id = parseOr400(CanaryIdParam, req.params.id, 'path');
     if (!deps.rollbackActuators) throw new HttpError(503, { error: 'not_configured', detail: 'this deployment has no rollback steps configured to check' });
     const outcome = await runReadinessOnDemand({ ...deps, actuators: await deps.rollbackActuators() }, id, callerOf(res).actor);
