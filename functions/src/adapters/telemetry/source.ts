@@ -32,10 +32,11 @@ export interface TelemetrySourceOptions {
  * A MetricsSource over the telemetry aggregates that the ingest function writes: per canary, its
  * release and its previous release (the baseline) over the tick's range, summed into windows.
  *
- * Install weighting: within a minute, the installs that reported errors may count for at most as
- * many errors as they would make requests at the release's average rate per install (likewise
- * crashes per session). A real regression reaches most installs, so the bound does not bite; a
- * handful of scripted installs with a valid key move the rate by at most their share of installs.
+ * Install weighting: within a minute, each install that reported errors counts for at most
+ * SLACK times the errors an erroring install of the baseline reports (at least one), or, without a
+ * baseline, the requests of an average install; likewise crashes. A real regression reaches many
+ * installs, so the bound barely bites; a handful of scripted installs with a valid key (each
+ * allowed up to the ingest caps) move the rate by about their share of installs, not by their caps.
  */
 export function createTelemetryMetricsSource(options: TelemetrySourceOptions): MetricsSource {
   const concurrency = options.concurrency ?? 16;
@@ -79,9 +80,10 @@ export function createTelemetryMetricsSource(options: TelemetrySourceOptions): M
           unweightedErrors: 0,
           unweightedCrashes: 0,
         };
-        const canarySides = bucket(mine.minutes, from, range, evidence);
+        const intensity = base?.ok ? intensities(base.minutes) : null;
+        const canarySides = bucket(mine.minutes, from, range, evidence, intensity);
         // A baseline that cannot be read leaves the canary judged on its thresholds alone.
-        const baseSides = base?.ok ? bucket(base.minutes, from, range, null) : [];
+        const baseSides = base?.ok ? bucket(base.minutes, from, range, null, null) : [];
         const windows: WindowSample[] = [];
         for (let i = 0; i < range.windows; i++) {
           windows.push({ start: from + i * range.windowMs, durationMs: range.windowMs, canary: canarySides[i] ?? null, baseline: baseSides[i] ?? null });
@@ -94,13 +96,28 @@ export function createTelemetryMetricsSource(options: TelemetrySourceOptions): M
   };
 }
 
+/** How many errors (crashes) an erroring (crashing) install of the baseline reports in a minute. */
+interface Intensity {
+  errors: number | null;
+  crashes: number | null;
+}
+/** Headroom over the baseline's intensity before an install's errors stop counting. */
+export const SLACK = 2;
+
+function intensities(minutes: TelemetryMinute[]): Intensity {
+  const sum = (f: (m: TelemetryMinute) => number) => minutes.reduce((a, m) => a + f(m), 0);
+  const ei = sum((m) => m.errorInstalls);
+  const ci = sum((m) => m.crashInstalls);
+  return { errors: ei > 0 ? sum((m) => m.errors) / ei : null, crashes: ci > 0 ? sum((m) => m.crashes) / ci : null };
+}
+
 /** Minutes summed into the range's windows (a window nobody reported stays null: no data, not zero). */
-function bucket(minutes: TelemetryMinute[], from: number, range: MetricsRange, evidence: TelemetryEvidence | null): (SideCounts | null)[] {
+function bucket(minutes: TelemetryMinute[], from: number, range: MetricsRange, evidence: TelemetryEvidence | null, intensity: Intensity | null): (SideCounts | null)[] {
   const sums: (TelemetryMinute | null)[] = new Array<TelemetryMinute | null>(range.windows).fill(null);
   for (const m of minutes) {
     const i = Math.floor((m.minute - from) / range.windowMs);
     if (i < 0 || i >= range.windows || m.minute + MINUTE > from + (i + 1) * range.windowMs) continue;
-    const w = weighted(m, evidence);
+    const w = weighted(m, evidence, intensity);
     const s = sums[i];
     if (!s) {
       sums[i] = { ...w, latency: [...w.latency] };
@@ -123,17 +140,18 @@ function bucket(minutes: TelemetryMinute[], from: number, range: MetricsRange, e
 }
 
 /** The minute with install weighting applied (see createTelemetryMetricsSource). */
-function weighted(m: TelemetryMinute, evidence: TelemetryEvidence | null): TelemetryMinute {
+function weighted(m: TelemetryMinute, evidence: TelemetryEvidence | null, intensity: Intensity | null): TelemetryMinute {
+  if (!evidence) return m;
   const installs = Math.max(1, m.installs);
-  const errorCap = m.errorInstalls * Math.ceil(m.requests / installs);
-  const crashCap = m.crashInstalls * Math.ceil(m.sessions / installs);
+  const perErrorInstall = intensity?.errors != null ? Math.ceil(SLACK * Math.max(1, intensity.errors)) : Math.ceil(m.requests / installs);
+  const perCrashInstall = intensity?.crashes != null ? Math.ceil(SLACK * Math.max(1, intensity.crashes)) : Math.ceil(m.sessions / installs);
+  const errorCap = m.errorInstalls * perErrorInstall;
+  const crashCap = m.crashInstalls * perCrashInstall;
   const errors = Math.min(m.errors, errorCap);
   const crashes = Math.min(m.crashes, crashCap);
-  if (evidence) {
-    evidence.cappedWindows += m.cappedWindows;
-    evidence.unweightedErrors += m.errors - errors;
-    evidence.unweightedCrashes += m.crashes - crashes;
-  }
+  evidence.cappedWindows += m.cappedWindows;
+  evidence.unweightedErrors += m.errors - errors;
+  evidence.unweightedCrashes += m.crashes - crashes;
   // Errors left out were requests that failed: they stay requests, and count as successes only if
   // the install said so (successes are never raised above requests - errors).
   return { ...m, errors, crashes, successes: Math.min(m.successes + (m.errors - errors), m.requests - errors) };

@@ -62,6 +62,23 @@ describe('telemetry metrics source (reads the ingest aggregates through their po
     expect(seen).toEqual([expect.objectContaining({ canaryId: canary.id, errorInstalls: 20, cappedWindows: 10, unweightedErrors: 930 })]);
   });
 
+  test('with a baseline, an erroring install counts for at most twice the errors of an erroring baseline install', async () => {
+    const agg = new MemoryAggregates();
+    // Baseline: 100 erroring installs report 104 errors (1.04 each): each canary erroring install counts for at most 3.
+    agg.data.set('v29.0.0', [m(0, { requests: 10_000, errors: 104, successes: 9896, installs: 1000, errorInstalls: 100 })]);
+    // Canary: 96 real erroring installs (100 errors) and 10 forged ones at the ingest cap (60 errors each).
+    agg.data.set('v29.1.0', [m(0, { requests: 10_600, errors: 700, successes: 9900, installs: 1010, errorInstalls: 106 })]);
+    const seen: TelemetryEvidence[] = [];
+    const result = (await createTelemetryMetricsSource({ aggregates: agg, onEvidence: (e) => seen.push(e) }).fetch([canary], range)).get(canary.id)!;
+    if (!result.ok) throw new Error(result.error);
+    expect(result.windows[0].canary).toMatchObject({ errors: 318 });
+    expect(seen[0]).toMatchObject({ errorInstalls: 106, unweightedErrors: 382 });
+    // A real regression: most installs see errors, a few each; nothing is left out.
+    agg.data.set('v29.1.0', [m(0, { requests: 10_000, errors: 900, successes: 9100, installs: 1000, errorInstalls: 600 })]);
+    const real = (await createTelemetryMetricsSource({ aggregates: agg }).fetch([canary], range)).get(canary.id)!;
+    if (real.ok) expect(real.windows[0].canary).toMatchObject({ errors: 900 });
+  });
+
   test('a regression that reaches most installs is counted in full', async () => {
     const agg = new MemoryAggregates();
     agg.data.set('v29.1.0', [m(0, { requests: 5000, errors: 900, successes: 4100, installs: 1000, errorInstalls: 700 })]);
