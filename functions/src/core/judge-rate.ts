@@ -30,6 +30,9 @@ export interface RateJudgement {
   baselineFailing: boolean;
   /** Alarmed while the baseline fails too, and the canary is not significantly worse than it. */
   shared: boolean;
+  /** The canary's counts behind `canary` and the windows they pool (messages show its confidence bound). */
+  pooled: Pooled | null;
+  windows: number;
 }
 
 /**
@@ -48,20 +51,20 @@ export function judgeRate(history: readonly WindowSample[], end: number, windowM
   let baselineFailing = false;
   let alarmed = false;
   let worse = false;
-  let shown: { canary: number | null; baseline: number | null } | null = null;
+  let shown: { canary: number | null; baseline: number | null; pooled: Pooled | null; windows: number } | null = null;
   for (const h of horizons) {
     const ws = lastWindows(history, end, windowMs, h);
     const c = poolSide(ws, 'canary', test.pick);
     if (!c || binomialUpperTail(c.k, c.n, t) >= levels.yellowAlpha / m) continue;
     const b = poolSide(ws, 'baseline', test.pick);
-    shown ??= { canary: c.k / c.n, baseline: b ? b.k / b.n : null };
+    shown ??= { canary: c.k / c.n, baseline: b ? b.k / b.n : null, pooled: c, windows: h };
     alarmed = true;
     if (b && binomialUpperTail(b.k, b.n, t) < levels.yellowAlpha / m) baselineFailing = true;
     const vs = compareWithBaseline(ws, test.pick, binomialUpperTail);
     if (!vs || vs.canaryWorseP < levels.redAlpha / m) worse = true;
   }
   const shared = alarmed && baselineFailing && !worse;
-  const rates = shown ?? { canary: fullC ? fullC.k / fullC.n : null, baseline: fullB ? fullB.k / fullB.n : null };
+  const rates = shown ?? { canary: fullC ? fullC.k / fullC.n : null, baseline: fullB ? fullB.k / fullB.n : null, pooled: fullC, windows: test.windows };
   const green = !alarmed && fullC !== null && binomialLowerTail(fullC.k, fullC.n, t) < levels.greenAlpha;
   return { status: green ? 'green' : 'inconclusive', ...rates, alarmed, baselineFailing, shared };
 }

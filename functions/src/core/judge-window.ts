@@ -1,10 +1,11 @@
 import type { Policy } from '../config/policy-schema';
 import { judgeLatency } from './judge-latency';
-import { judgeRate } from './judge-rate';
+import { judgeRate, type RateJudgement } from './judge-rate';
 import { lastWindows, windowsFor, type Pooled } from './pool';
 import { RATE_METRICS } from './rate-metrics';
 import { latencyReason, rateReason, sharedReason } from './reasons';
 import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
+import { rateLowerBound, rateUpperBound } from './stats';
 import type { Channel, MetricName, MetricResult, Platform, Verdict, WindowSample } from './types';
 
 const RANK: Record<Verdict, number> = { green: 0, inconclusive: 1, yellow: 2, red: 3 };
@@ -39,6 +40,18 @@ export interface WindowJudgement {
 function sequentialStatus(level: number, red: number, pause: number): Verdict | null {
   if (level >= red) return 'red';
   if (level >= pause) return 'yellow';
+  return null;
+}
+
+/**
+ * The exact bound shown beside a rate (messages, status page): the lower one at the yellow level
+ * when the metric is over its threshold, the upper one at the green level when it is green.
+ */
+function confidenceBound(j: RateJudgement, status: Verdict, ev: Policy['evaluation']): number | null {
+  const p = j.pooled;
+  if (!p || p.n <= 0) return null;
+  if (status === 'red' || status === 'yellow') return rateLowerBound(p.k, p.n, ev.yellowAlpha);
+  if (status === 'green') return rateUpperBound(p.k, p.n, ev.greenAlpha);
   return null;
 }
 
@@ -102,7 +115,7 @@ export function judgeWindow(
         }
       }
     }
-    metrics[m.name] = { canary: shown(j.canary), baseline: shown(j.baseline), threshold, status };
+    metrics[m.name] = { canary: shown(j.canary), baseline: shown(j.baseline), threshold, status, bound: shown(confidenceBound(j, status, ev)), windows: j.windows };
   }
 
   const lat = judgeLatency(history, end, windowMs, {
@@ -120,7 +133,14 @@ export function judgeWindow(
     latStatus = sequentialStatus(mixtureLog(evidence.p95_latency), redLevel, pauseLevel) ?? lat.status;
     if (latStatus === 'red' || latStatus === 'yellow') reasons.push(latencyReason(lat.canary, lat.baseline, ch.red.p95LatencyIncrease));
   }
-  metrics.p95_latency = { canary: lat.canary, baseline: lat.baseline, threshold: ch.red.p95LatencyIncrease, status: latStatus };
+  metrics.p95_latency = {
+    canary: lat.canary,
+    baseline: lat.baseline,
+    threshold: ch.red.p95LatencyIncrease,
+    status: latStatus,
+    bound: null,
+    windows: windowsFor(policy.windows.p95LatencyMinutes, windowMs),
+  };
 
   let verdict: Verdict = 'green';
   for (const name of applies) verdict = worse(verdict, metrics[name].status);

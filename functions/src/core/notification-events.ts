@@ -24,6 +24,8 @@ export const EVENT_OF_ACTION: Readonly<Record<string, { kind: NotificationKind; 
   rollback_not_recovered: { kind: 'rollback_not_recovered', severity: 'critical' },
   rollback_recovery_unconfirmed: { kind: 'rollback_recovery_unconfirmed', severity: 'warning' },
   guardian_block: { kind: 'guardian_blocked', severity: 'warning' },
+  // rollback_readiness is news only when not ready (see eventKindOf); readiness_failed by name too.
+  rollback_readiness: { kind: 'readiness_failed', severity: 'warning' },
   readiness_failed: { kind: 'readiness_failed', severity: 'warning' },
   mttr_target_missed: { kind: 'mttr_target_missed', severity: 'warning' },
   rollback_breaker_open: { kind: 'circuit_breaker_tripped', severity: 'critical' },
@@ -74,6 +76,7 @@ const FACTS: [string, string][] = [
   ['requested_reason', 'Requested because'],
   ['would_send', 'Would have sent'],
   ['previous_release', 'Previous release'],
+  ['missing', 'Missing'],
   ['note', 'Note'],
 ];
 
@@ -123,6 +126,15 @@ function linksOf(meta: Record<string, unknown>, release: string): NotificationLi
   return links;
 }
 
+/** Why a readiness check failed: the failed checks with their details (rollback_readiness meta). */
+function readinessReason(meta: Record<string, unknown>): string | null {
+  if (!Array.isArray(meta.checks)) return null;
+  const failed = (meta.checks as unknown[])
+    .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && (c as Record<string, unknown>).outcome === 'failed')
+    .map((c) => `${String(c.step)} ${String(c.check)}: ${String(c.detail ?? 'failed')}`);
+  return failed.length ? clean(failed.join('; '), 1500) : null;
+}
+
 export interface AuditFacts {
   ts: number;
   action: string;
@@ -139,6 +151,8 @@ export function eventFromAudit(id: string, entry: AuditFacts): NotificationEvent
   const known = Object.prototype.hasOwnProperty.call(EVENT_OF_ACTION, entry.action) ? EVENT_OF_ACTION[entry.action] : undefined;
   if (!known) return null;
   const meta = entry.meta ?? {};
+  // A readiness check that passed is not news; one that failed is, whatever wrote it.
+  if (entry.action === 'rollback_readiness' && meta.ready !== false) return null;
   const canaryId = str(meta.canaryId) ?? str(meta.canary_id);
   // Canary ids are `<platform>__<release>__<channel>`: entries that name only the canary still route.
   const [idPlatform, , idChannel] = canaryId?.split('__') ?? [];
@@ -148,6 +162,8 @@ export function eventFromAudit(id: string, entry: AuditFacts): NotificationEvent
   const where = [platform, release, channel ? `on ${channel}` : null].filter(Boolean).join(' ');
   const facts: NotificationFact[] = [];
   for (const [key, label] of FACTS) {
+    // Readiness checks are a list of reports: the failed ones are the reason already.
+    if (key === 'checks' && Array.isArray(meta[key])) continue;
     const value = show(meta[key]);
     if (value !== null) facts.push({ label, value });
   }
@@ -163,7 +179,7 @@ export function eventFromAudit(id: string, entry: AuditFacts): NotificationEvent
     channel,
     canaryId,
     title: clip(`${TITLE[known.kind]}: ${where}`, 150),
-    reason: typeof meta.reason === 'string' && meta.reason.trim() ? clean(meta.reason, 1500) : null,
+    reason: typeof meta.reason === 'string' && meta.reason.trim() ? clean(meta.reason, 1500) : readinessReason(meta),
     metrics: metricsOf(meta),
     facts,
     links: linksOf(meta, release),

@@ -76,3 +76,33 @@ export function binomialLowerTail(k: number, n: number, p: number): number {
   if (p >= 1) return 0;
   return Math.min(1, Math.max(0, regularizedBeta(1 - p, n - k, k + 1)));
 }
+
+/**
+ * Exact (Clopper-Pearson) one-sided confidence bounds on a binomial rate, found by bisection on the
+ * tails above: the lower bound is the rate p at which k or more events out of n would happen with
+ * probability alpha; the upper bound, k or fewer. 60 halvings reach 1e-18, past double precision.
+ */
+export function rateLowerBound(k: number, n: number, alpha: number): number {
+  if (k <= 0 || n <= 0) return 0;
+  let lo = 0;
+  let hi = k / n;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (binomialUpperTail(k, n, mid) < alpha) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function rateUpperBound(k: number, n: number, alpha: number): number {
+  if (n <= 0) return 1;
+  if (k >= n) return 1;
+  let lo = k / n;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (binomialLowerTail(k, n, mid) < alpha) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}

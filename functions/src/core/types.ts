@@ -50,6 +50,14 @@ export interface MetricResult {
   /** The threshold in force: a rate in [0,1], or for p95_latency the relative increase (0.5 = +50%). */
   threshold: number;
   status: Verdict;
+  /**
+   * The exact confidence bound on the canary's rate that decided its status, at the level that
+   * decided it: the lower bound for red or yellow (it is above the threshold), the upper bound for
+   * green (it is below). null when inconclusive and for latency. Shown in messages; not judged on.
+   */
+  bound?: number | null;
+  /** Evaluation windows pooled for this metric's verdict. */
+  windows?: number;
 }
 
 /** The evaluator's judgement of one tick. */

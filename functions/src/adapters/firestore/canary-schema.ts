@@ -11,6 +11,8 @@ const metricResult = z.object({
   baseline: anyNumber.nullable(),
   threshold: anyNumber,
   status: verdict,
+  bound: optional(anyNumber.nullable()),
+  windows: optional(finite),
 });
 
 /** EvaluationSummary: the evaluator's judgement as kept on the canary and in the history. */

@@ -1,4 +1,5 @@
 import type { Canary, CanaryStatus, EvaluationSummary, RolloutState } from '../../core/canary';
+import { explain } from '../../core/notification-explain';
 import type { RolloutEffect, TickResult } from '../../core/tick';
 import { requestRollback } from '../rollback/request';
 import type { EvaluateDeps } from './deps';
@@ -63,7 +64,14 @@ export async function actOnDecision(
   const acted: string[] = [];
   const auditEntry = (action: string, meta: Record<string, unknown>, key: string) =>
     audit.append(
-      { ts: now, action, actorUid: 'system', targetId: canary.release, meta: { canaryId: canary.id, platform: canary.platform, channel: canary.rollout.channel, trigger: 'auto-policy', ...meta } },
+      {
+        ts: now,
+        action,
+        actorUid: 'system',
+        targetId: canary.release,
+        // The evaluation's numbers travel with the entry, so its notification can say why.
+        meta: { canaryId: canary.id, platform: canary.platform, channel: canary.rollout.channel, trigger: 'auto-policy', repository: canary.target.repository, explanation: explain(result.evaluation), ...meta },
+      },
       key,
     );
 
@@ -107,7 +115,11 @@ export async function actOnDecision(
         break;
       case 'resume':
         if (decisive) break;
-        await auditEntry('canary_resume', {}, `canary_resume:${canary.id}:${ctx.tickKey}`);
+        await auditEntry(
+          'canary_resume',
+          { reason: `verdict ${result.evaluation.verdict} again${canary.pauseReason ? `; it was paused for: ${canary.pauseReason}` : ''}` },
+          `canary_resume:${canary.id}:${ctx.tickKey}`,
+        );
         acted.push('resume');
         break;
       case 'promote':

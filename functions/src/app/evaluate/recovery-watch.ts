@@ -1,4 +1,5 @@
 import type { Canary } from '../../core/canary';
+import { explain } from '../../core/notification-explain';
 import { evaluateTick, initialRolloutState } from '../../core/tick';
 import type { CanaryMetrics } from '../../ports';
 import { recoveryPatch } from '../rollback/recovery';
@@ -32,13 +33,20 @@ export async function watchRecovery(deps: EvaluateDeps, ctx: TickContext, canary
   const restoredAt = canary.incident?.restoredAt ?? canary.rollback?.finishedAt;
   const generation = canary.rollbackRequest?.generation ?? 0;
   const target = canary.rollback?.target ?? null;
-  const base = { channel: canary.rollout.channel, rollback_to: target, canaryId: canary.id, generation };
-  const entry = (action: string, meta: Record<string, unknown>) => ({ ts: deps.clock.now(), action, actorUid: 'system', targetId: canary.release, meta: { ...base, ...meta } });
+  const base = { channel: canary.rollout.channel, rollback_to: target, canaryId: canary.id, generation, platform: canary.platform, repository: canary.target.repository };
 
   const windows = metrics?.ok && restoredAt !== undefined ? metrics.windows.filter((w) => w.start >= restoredAt) : [];
   const state = initialRolloutState(ctx.policy, canary.platform, canary.rollout.channel, restoredAt ?? ctx.scheduleTime);
   const policy = policyForSource(ctx.policy, canary.platform, metrics?.ok ? metrics.metrics : undefined) ?? ctx.policy;
   const { evaluation } = evaluateTick({ policy, platform: canary.platform, state, windows, gates: {}, now: ctx.scheduleTime });
+  // The restored population's numbers: what "recovered" or "not recovered" rests on.
+  const entry = (action: string, meta: Record<string, unknown>) => ({
+    ts: deps.clock.now(),
+    action,
+    actorUid: 'system',
+    targetId: canary.release,
+    meta: { ...base, explanation: explain(evaluation), ...meta },
+  });
 
   if (evaluation.verdict === 'green' && restoredAt !== undefined) {
     const patch = recoveryPatch(canary, 'green', ctx.scheduleTime);

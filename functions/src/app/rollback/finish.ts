@@ -3,7 +3,8 @@ import type { RollbackStep, RollbackStepName } from '../../ports/platform';
 import type { RollbackKey, RollbackPlan, StepRecord } from '../../ports/rollback-ledger';
 import type { RollbackDeps } from './deps';
 import { contextOf, type GateResult } from './gates';
-import { completedEntry, rollbackEntry, telemetryInstalls } from './report';
+import { explain } from '../../core/notification-explain';
+import { affectedUsers, completedEntry, rollbackEntry, telemetryInstalls } from './report';
 import type { StepState } from './run-steps';
 
 type Summary = Record<string, 'pending' | 'done' | 'failed' | 'skipped' | 'dry_run'>;
@@ -49,12 +50,13 @@ export async function startRollingBack(deps: RollbackDeps, key: RollbackKey, can
 export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, canary: Canary, request: RollbackRequest, plan: RollbackPlan): Promise<void> {
   const records = await deps.ledger.getSteps(key);
   const restoredAt = deps.clock.now();
-  const details = Object.fromEntries(plan.steps.map((s) => [s, records[s]?.detail ?? records[s]?.status ?? 'unknown']));
+  const stepDetails = Object.fromEntries(plan.steps.map((s) => [s, records[s]?.detail ?? records[s]?.status ?? 'unknown']));
   const installs = await telemetryInstalls(deps.telemetry, canary, restoredAt);
-  const entry = rollbackEntry(canary, request, plan, deps.settings, restoredAt, details, installs);
+  const entry = rollbackEntry(canary, request, plan, deps.settings, restoredAt, stepDetails, installs);
   await deps.audit.append(entry, keyOf(entry.action, key));
   const times = { onsetAt: request.onsetAt ?? canary.rollout.redSince ?? undefined, decidedAt: request.requestedAt, startedAt: plan.plannedAt, restoredAt };
-  await deps.audit.append(completedEntry(canary, plan, times, key.generation), keyOf('rollback_completed', key));
+  const details = { reason: request.reason, trigger: request.trigger, steps: stepDetails, affectedUsers: installs ?? affectedUsers(canary, deps.settings) };
+  await deps.audit.append(completedEntry(canary, plan, times, key.generation, details), keyOf('rollback_completed', key));
   await deps.canaries.update(canary.id, {
     status: 'rolled_back',
     'rollout.frozen': true,
@@ -78,7 +80,19 @@ export async function finishFailed(deps: RollbackDeps, key: RollbackKey, canary:
       action: 'rollback_failed',
       actorUid: request.trigger === 'manual' ? request.requestedBy : 'system',
       targetId: canary.release,
-      meta: { channel: canary.rollout.channel, reason: request.reason, rollback_to: plan.rollbackTo, trigger: request.trigger, failed_steps: failed, error, steps: summaryOf(records, plan), canaryId: canary.id },
+      meta: {
+        channel: canary.rollout.channel,
+        reason: request.reason,
+        rollback_to: plan.rollbackTo,
+        trigger: request.trigger,
+        failed_steps: failed,
+        error,
+        steps: summaryOf(records, plan),
+        canaryId: canary.id,
+        platform: canary.platform,
+        repository: canary.target.repository,
+        explanation: explain(canary.lastEvaluation),
+      },
     },
     keyOf('rollback_failed', key),
   );

@@ -1,4 +1,5 @@
 import type { Canary, RollbackRequest } from '../../core/canary';
+import { explain } from '../../core/notification-explain';
 import type { AuditEntry } from '../../ports/audit';
 import type { RollbackStepName } from '../../ports/platform';
 import type { RollbackPlan } from '../../ports/rollback-ledger';
@@ -93,13 +94,41 @@ export function rollbackEntry(
   };
 }
 
-/** The closing entry: the incident's times, the seed's MTTR measured per incident. */
-export function completedEntry(canary: Canary, plan: RollbackPlan, times: IncidentTimes, generation: number): AuditEntry {
+/** What a rollback's message needs beside the incident's times: why, how each step went, the numbers. */
+export interface CompletedDetails {
+  reason: string;
+  trigger: string;
+  steps: Partial<Record<RollbackStepName, string>>;
+  affectedUsers: number | null;
+}
+
+/**
+ * The closing entry: the incident's times, the seed's MTTR measured per incident, and what its
+ * notification shows (one message per rollback): the reason, each step's outcome, the evaluation.
+ */
+export function completedEntry(canary: Canary, plan: RollbackPlan, times: IncidentTimes, generation: number, details?: CompletedDetails): AuditEntry {
   return {
     ts: times.restoredAt,
     action: 'rollback_completed',
     actorUid: 'system',
     targetId: canary.release,
-    meta: { channel: canary.rollout.channel, rollback_to: plan.rollbackTo, canaryId: canary.id, generation, ...incidentMinutes(times) },
+    meta: {
+      channel: canary.rollout.channel,
+      rollback_to: plan.rollbackTo,
+      canaryId: canary.id,
+      generation,
+      ...incidentMinutes(times),
+      ...(details
+        ? {
+            platform: canary.platform,
+            reason: details.reason,
+            trigger: details.trigger,
+            steps: details.steps,
+            affected_users: details.affectedUsers,
+            repository: canary.target.repository,
+            explanation: explain(canary.lastEvaluation),
+          }
+        : {}),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { RollbackTrigger } from '../../core/canary';
+import { explain } from '../../core/notification-explain';
 import type { AuditLog, CanaryStore, Clock } from '../../ports';
 
 export interface RollbackRequestInput {
@@ -87,5 +88,25 @@ export async function requestRollback(
       ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
     },
   });
+  // Its own entry, once per generation: "rollback requested" is news before the rollback has run.
+  await deps.audit.append(
+    {
+      ts: now,
+      action: 'rollback_requested',
+      actorUid: input.requestedBy,
+      targetId: canary.release,
+      meta: {
+        canaryId: canary.id,
+        platform: canary.platform,
+        channel: canary.rollout.channel,
+        reason: input.reason,
+        trigger: input.trigger,
+        generation: next,
+        repository: canary.target.repository,
+        explanation: explain(canary.lastEvaluation),
+      },
+    },
+    `rollback_requested:${canary.id}:${next}`,
+  );
   return { status: 'requested', generation: next };
 }
