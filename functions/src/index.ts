@@ -9,3 +9,4 @@ export { sealAuditJob } from './functions/seal-audit';
 export { api } from './functions/api';
 export { notificationOutboxTrigger } from './functions/notify-outbox';
 export { notificationSweepJob } from './functions/notify-sweep';
+export { telemetry } from './functions/telemetry';

@@ -42,3 +42,8 @@ export type NotificationSecretName = keyof typeof NOTIFICATION_SECRETS;
 export const NOTIFICATION_SECRET_NAMES = Object.keys(NOTIFICATION_SECRETS) as NotificationSecretName[];
 /** Base URL of the status page; messages link to `<url>/canaries/<id>`. Empty: no status page link. */
 export const STATUS_PAGE_URL = defineString('STATUS_PAGE_URL', { default: '' });
+
+/** Telemetry aggregates are kept this many days (TTL on telemetry_minutes.expireAt). */
+export const TELEMETRY_RETENTION_DAYS = defineInt('TELEMETRY_RETENTION_DAYS', { default: 14 });
+/** Documents per release and minute in the telemetry aggregate (more shards: more installs per minute, more writes). */
+export const TELEMETRY_SHARDS = defineInt('TELEMETRY_SHARDS', { default: 4 });

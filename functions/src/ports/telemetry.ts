@@ -62,3 +62,104 @@ export type TelemetryRead =
 export interface TelemetryAggregates {
   read(query: TelemetryQuery): Promise<TelemetryRead>;
 }
+
+// ---- The writing side: the ingest function's group commit ----
+
+/** One accepted window of one report, already validated; latency sparse as [bucket, count]. */
+export interface ReportWindow {
+  minute: number;
+  requests: number;
+  errors: number;
+  clientErrors: number;
+  successes: number;
+  sessions: number;
+  crashes: number;
+  latency: [number, number][];
+}
+
+/** The answer of a recorded batch, returned again (200) for every retry of it. */
+export interface IngestAnswer {
+  accepted: number;
+  dropped: number;
+  sampleRate: number;
+}
+
+/** A validated report waiting for the group commit. Ids are hashed: no raw install id is stored. */
+export interface PendingBatch {
+  platform: Platform;
+  release: string;
+  /** "i" and 15 hex digits of sha256(installId). */
+  installHash: string;
+  /** "b" and 15 hex digits of sha256(batchId). */
+  batchHash: string;
+  /** The earliest window's minute as sent (dropped or not): where the dedup marker lives, the same on every retry. */
+  markerMinute: number;
+  /** The windows inside the accepted time range (may be empty: then only the marker is written). */
+  windows: ReportWindow[];
+  answer: IngestAnswer;
+}
+
+/** What one install may add to one release in one minute (poisoning bounds) and how many batches it may send for one minute. */
+export interface InstallLimits {
+  batchesPerMinute: number;
+  requestsPerMinute: number;
+  errorsPerMinute: number;
+  sessionsPerMinute: number;
+  crashesPerMinute: number;
+}
+
+export type BatchOutcome =
+  | { kind: 'recorded'; answer: IngestAnswer }
+  /** The same (install, batch) was recorded before: nothing counted again; the first answer. */
+  | { kind: 'duplicate'; answer: IngestAnswer }
+  /** The install already sent its batches for that minute. */
+  | { kind: 'over_budget'; retryAfterSeconds: number };
+
+/** Reports one instance accepted for one key in one minute (an absolute count: each instance writes only its own). */
+export interface KeyUsage {
+  keyId: string;
+  minute: number;
+  instance: string;
+  reports: number;
+}
+
+/**
+ * The aggregate store. `commit` is one atomic unit (a Firestore transaction): every batch is
+ * either recorded with its dedup marker, or found a duplicate, or refused over budget, and the
+ * instance's key usage is written with it. It throws when nothing could be recorded.
+ */
+export interface TelemetryStore {
+  commit(batches: PendingBatch[], usage: KeyUsage[], limits: InstallLimits): Promise<BatchOutcome[]>;
+  /** Reports accepted for the key in that minute, summed over every instance. */
+  keyUsage(keyId: string, minute: number): Promise<number>;
+}
+
+// ---- Publishable ingest keys ----
+
+/** A publishable ingest key as stored (the key itself never is: `id` is a hash of it). */
+export interface IngestKey {
+  id: string;
+  app: string;
+  platforms: Platform[];
+  /** Browser origins allowed, exact `scheme://host[:port]`. */
+  origins: string[];
+  appCheck: boolean;
+  revoked: boolean;
+  createdAt: number;
+  revokedAt?: number;
+  /** The key's budget across all instances (reports per minute). */
+  reportsPerMinute?: number;
+  /** `sampleRate` for releases that are not a canary. */
+  sampleRate?: number;
+}
+
+export type IngestKeyRead = { ok: true; key: IngestKey } | { ok: false; id: string; error: string };
+
+export interface IngestKeyStore {
+  get(id: string): Promise<IngestKeyRead | null>;
+  list(): Promise<IngestKeyRead[]>;
+  /** create(): false when the id exists. */
+  create(key: IngestKey): Promise<boolean>;
+  /** Marks it revoked; false when there is no such key. */
+  revoke(id: string, at: number): Promise<boolean>;
+}

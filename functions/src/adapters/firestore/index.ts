@@ -5,3 +5,6 @@ export { createFirestoreAuditLog, AUDIT_COLLECTION } from './audit-log';
 export { createFirestoreConfigStore } from './config-store';
 export { createFirestoreAuditSealStore, DIGEST_COLLECTION } from './audit-seal-store';
 export { createFirestoreIdempotencyStore, IDEMPOTENCY_COLLECTION } from './idempotency-store';
+export { createFirestoreTelemetryStore } from './telemetry-store';
+export { createFirestoreTelemetryAggregates } from './telemetry-aggregates';
+export { createFirestoreIngestKeyStore } from './ingest-keys';

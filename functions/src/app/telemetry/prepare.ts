@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { PendingBatch, ReportWindow } from '../../ports';
+import { minuteOf, type TelemetryReport } from './report-schema';
+
+/** The spec's acceptance range, by the server's clock. */
+export const PAST_LIMIT_MS = 15 * 60_000;
+export const FUTURE_LIMIT_MS = 2 * 60_000;
+
+/**
+ * A letter and 15 hex digits of sha256: ids are stored hashed, under a field name that is safe in
+ * Firestore and never reads as a number (the in-process test server drops numeric-looking map keys).
+ */
+export function shortHash(prefix: 'i' | 'b', value: string): string {
+  return prefix + createHash('sha256').update(value).digest('hex').slice(0, 15);
+}
+
+/**
+ * A validated report made ready for the group commit: windows outside -15/+2 minutes dropped
+ * (counted in the answer), optional counts given their defaults (successes = requests - errors),
+ * the dedup marker placed on the earliest window as sent (so every retry finds it, whatever the clock).
+ */
+export function prepareBatch(report: TelemetryReport, now: number, sampleRate: number): PendingBatch {
+  const windows: ReportWindow[] = [];
+  let markerMinute = Infinity;
+  for (const w of report.windows) {
+    const minute = minuteOf(w.start)!;
+    markerMinute = Math.min(markerMinute, minute);
+    if (minute < now - PAST_LIMIT_MS || minute > now + FUTURE_LIMIT_MS) continue;
+    windows.push({
+      minute,
+      requests: w.requests,
+      errors: w.errors,
+      clientErrors: w.clientErrors ?? 0,
+      successes: w.successes ?? w.requests - w.errors,
+      sessions: w.sessions ?? 0,
+      crashes: w.crashes ?? 0,
+      latency: Object.entries(w.latencyMs?.counts ?? {})
+        .map(([bucket, n]): [number, number] => [Number(bucket), n])
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => a[0] - b[0]),
+    });
+  }
+  return {
+    platform: report.platform,
+    release: report.release,
+    installHash: shortHash('i', report.installId),
+    batchHash: shortHash('b', report.batchId),
+    markerMinute,
+    windows,
+    answer: { accepted: windows.length, dropped: report.windows.length - windows.length, sampleRate },
+  };
+}
