@@ -27,8 +27,12 @@ type Checks = GuardianPolicy['checks'];
 
 const list = (items: string[], max = 10): string => items.slice(0, max).join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
 
+/** Compiling the globs costs more than the rest of the check: once per policy object (the loader keeps it 30 s). */
+const matchers = new WeakMap<Checks['protectedPaths'], (path: string) => boolean>();
+
 export async function protectedPathsCheck(ctx: CheckContext, policy: Checks['protectedPaths']): Promise<Omit<CheckResult, 'name'>> {
-  const isProtected = picomatch([...policy.globs, ...ALWAYS_PROTECTED], { dot: true });
+  let isProtected = matchers.get(policy);
+  if (!isProtected) matchers.set(policy, (isProtected = picomatch([...policy.globs, ...ALWAYS_PROTECTED], { dot: true })));
   const diff = await ctx.diff();
   const owners = new Set(policy.owners.map((o) => o.toLowerCase()));
   const touched = diff.files.filter((f) => isProtected(f));
