@@ -40,7 +40,8 @@ export function readLocalOptions(argv: string[], env: NodeJS.ProcessEnv): LocalO
   return {
     port: int('PORT', 8787, env, 0),
     tickMs: int('LOCAL_TICK_MS', 1000, env),
-    scenarioPath: resolve(scenarioArg ?? env.LOCAL_SCENARIO ?? resolve(REPO_ROOT, 'examples', 'degrading-alpha.json')),
+    // A relative path is the user's: npm runs scripts in functions/ but says where they stood (INIT_CWD).
+    scenarioPath: resolve(env.INIT_CWD || process.cwd(), scenarioArg ?? env.LOCAL_SCENARIO ?? resolve(REPO_ROOT, 'examples', 'degrading-alpha.json')),
     apiKey: env.LOCAL_API_KEY || `local-${randomBytes(12).toString('hex')}`,
     projectId: env.GCLOUD_PROJECT || 'demo-canary-guardian',
     github: { token: env.GITHUB_TOKEN ?? '', apiUrl: env.GITHUB_API_URL || undefined, repository: env.DEFAULT_REPOSITORY || 'acme/app' },

@@ -28,6 +28,7 @@ export function localMode(options: LocalOptions): LocalMode {
   const notes: string[] = [];
   if (!options.github.token) {
     notes.push('no GITHUB_TOKEN: every platform action runs in DRY-RUN (recorded, nothing sent)');
+    notes.push('no GITHUB_TOKEN: nothing calls GitHub; POST /guardian/check answers 503 (its checks read GitHub) and gates count no bugs');
     return { dryRun: true, disabledSteps: [], notes };
   }
   notes.push(`GitHub: acting for real on ${options.github.repository} via ${options.github.apiUrl ?? 'https://api.github.com'}`);
@@ -82,9 +83,15 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     config,
     idempotency: createFirestoreIdempotencyStore(db),
     clock,
-    github: createGitHubGuardianFacts(
-      () => (guardianOctokit ??= createGitHubClient({ token: options.github.token || 'none', baseUrl: options.github.apiUrl, maxRateLimitWaitMs: 5_000 })),
-    ),
+    // Without a token the guardian has no GitHub: it refuses clearly (503 naming GITHUB_TOKEN) rather
+    // than asking api.github.com anonymously about a placeholder repository the user never named.
+    ...(options.github.token
+      ? {
+          github: createGitHubGuardianFacts(
+            () => (guardianOctokit ??= createGitHubClient({ token: options.github.token, baseUrl: options.github.apiUrl, maxRateLimitWaitMs: 5_000 })),
+          ),
+        }
+      : {}),
     authenticate: createAuthenticator({ apiKeys: () => ({ local: options.apiKey }) }),
     defaultRepository: options.github.repository,
     initialRollout: (platform, channel, now) => initialRolloutState(defaultPolicy, platform, channel, now),
