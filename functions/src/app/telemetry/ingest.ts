@@ -58,10 +58,18 @@ export function createIngest(deps: IngestDeps) {
       const wait = await budget.retryAfter(key.id, key.reportsPerMinute ?? DEFAULT_REPORTS_PER_MINUTE);
       if (wait > 0) return { status: 429, body: { error: "over the key's budget of reports per minute" }, retryAfterSeconds: wait };
       const batch = prepareBatch(report, deps.clock.now(), await sampleRateFor(key, report));
-      const outcome = await committer.submit(batch);
+      // Counted before the commit, so the usage written with it already includes this report.
+      budget.count(key.id, 1);
+      let outcome;
+      try {
+        outcome = await committer.submit(batch);
+      } catch (error) {
+        budget.count(key.id, -1);
+        throw error;
+      }
+      if (outcome.kind !== 'recorded') budget.count(key.id, -1);
       switch (outcome.kind) {
         case 'recorded':
-          budget.count(key.id, 1);
           return { status: 202, body: outcome.answer };
         case 'duplicate':
           return { status: 200, body: outcome.answer };

@@ -8,6 +8,8 @@ export interface KeyBudgetOptions {
   refreshMs: number;
   /** At most one usage write per key per this many ms per instance (it rides on a group commit). */
   flushMs: number;
+  /** Wait for a stale re-read instead of doing it in the background (tests that need the exact shared count). */
+  awaitRefresh?: boolean;
 }
 
 export const DEFAULT_KEY_BUDGET: KeyBudgetOptions = { refreshMs: 2_000, flushMs: 1_000 };
@@ -85,11 +87,14 @@ export function createKeyBudget(store: Pick<TelemetryStore, 'keyUsage'>, clock: 
       const now = clock.now();
       const k = current(keyId, now);
       if (k.readAt === -Infinity) await refresh(keyId, k);
-      else if (now - k.readAt >= options.refreshMs) void refresh(keyId, k).catch(() => undefined);
+      else if (now - k.readAt >= options.refreshMs) {
+        if (options.awaitRefresh) await refresh(keyId, k);
+        else void refresh(keyId, k).catch(() => undefined);
+      }
       const used = k.shared - k.flushed + k.local;
       return used >= limit ? Math.max(1, Math.ceil((k.minute + 60_000 - now) / 1000)) : 0;
     },
-    /** Counts reports this instance recorded for the key. */
+    /** Counts reports this instance is recording for the key (counted before the commit so the commit carries them; -1 takes one back). */
     count(keyId: string, n: number): void {
       current(keyId, clock.now()).local += n;
     },
