@@ -27,7 +27,11 @@ function storyFinished(canary: Canary): boolean {
   return steps.length > 0 && steps.every((s) => s === 'dry_run');
 }
 import { onCanaryWrite } from '../functions/canary-trigger';
+import { createServer } from 'node:http';
 import { createApp } from '../http/app';
+import { TELEMETRY_PATH } from '../http/routes/telemetry';
+import { createTelemetryApp } from '../http/telemetry-app';
+import { telemetryDeps } from '../functions/telemetry-wiring';
 import { startFirestoreServer, type RunningFirestoreServer } from '../testing/firestore-server';
 import { readLocalOptions } from './local/options';
 import { consolePrinter } from './local/printer';
@@ -60,7 +64,13 @@ async function main(): Promise<void> {
   const wiring = await localWiring(db, clock, metrics, options, mode, windowMs);
   wiring.api.log = (record) => out.line(`  api: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}`);
 
-  const server: Server = createApp(wiring.api).listen(options.port, '127.0.0.1');
+  // Telemetry ingest on the same port: POST /v1/telemetry goes to its own app, the rest to the API.
+  const api = createApp(wiring.api);
+  const ingest = createTelemetryApp({
+    ...telemetryDeps(db, clock, { verifyAppCheck: (token) => import('firebase-admin/app-check').then(({ getAppCheck }) => getAppCheck().verifyToken(token)) }),
+    log: (record) => out.line(`  telemetry: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}`),
+  });
+  const server: Server = createServer((req, res) => ((req.url ?? '').split('?')[0] === TELEMETRY_PATH ? ingest : api)(req, res)).listen(options.port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
