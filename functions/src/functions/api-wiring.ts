@@ -2,7 +2,7 @@ import type { Octokit } from '@octokit/rest';
 import type { JWTVerifyGetKey } from 'jose';
 import * as logger from 'firebase-functions/logger';
 import { z } from 'zod';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore, getDb } from '../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore, createFirestoreIncidentStore, getDb } from '../adapters/firestore';
 import { createGitHubClient } from '../adapters/github/client';
 import { createGitHubGuardianFacts } from '../adapters/github/guardian-facts';
 import { API_KEYS, DEFAULT_REPOSITORY, GITHUB_API_URL, GITHUB_TOKEN, OIDC_POLICY } from '../config/params';
@@ -54,6 +54,7 @@ export function productionApiDeps(): ApiDeps {
   let octokit: Promise<Octokit> | undefined;
   return {
     canaries: createFirestoreCanaryStore(db),
+    incidents: createFirestoreIncidentStore(db),
     audit: createFirestoreAuditLog(db),
     config: createFirestoreConfigStore(db),
     idempotency: createFirestoreIdempotencyStore(db),

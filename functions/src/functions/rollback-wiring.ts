@@ -1,7 +1,11 @@
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { createGitHubClient } from '../adapters/github/client';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, getDb } from '../adapters/firestore';
+import * as logger from 'firebase-functions/logger';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIncidentStore, getDb } from '../adapters/firestore';
+import { createGitHubIncidentIssues } from '../adapters/github/incident-issue';
+import { loadPolicy } from '../app/evaluate/policy-source';
+import { defaultPolicy } from '../config/default-policy';
 import { createFirestoreRollbackLedger } from '../adapters/firestore/rollback-ledger';
 import { createPlatformActuators } from '../adapters/platform-registry';
 import { DEFAULT_ROLLBACK_SETTINGS, realSleep, type RollbackDeps } from '../app/rollback/deps';
@@ -28,6 +32,13 @@ export async function readRollbackConfig(store: ConfigStore): Promise<z.output<t
 }
 
 let octokit: Promise<Octokit> | undefined;
+
+/** The web host of a GitHub API URL: api.github.com -> github.com; GHES https://h/api/v3 -> https://h. */
+export function githubWebUrl(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === 'api.github.com') return 'https://github.com';
+  return `${url.protocol}//${url.host}`;
+}
 let memo: { at: number; deps: Promise<RollbackDeps> } | undefined;
 /** config/rollback is re-read at most this often; auth clients keep their token caches meanwhile. */
 const DEPS_TTL_MS = 60_000;
@@ -63,7 +74,19 @@ async function buildDeps(): Promise<RollbackDeps> {
     steps: config.steps,
     disabled: config.disabled,
   });
+  const configStore = createFirestoreConfigStore(db);
+  const policyMemo = { policy: defaultPolicy };
+  const token = GITHUB_TOKEN.value();
+  const apiUrl = GITHUB_API_URL.value() || 'https://api.github.com';
   return {
+    incidents: {
+      store: createFirestoreIncidentStore(db),
+      // The report's issue goes through the same client (retries off: one call per claim).
+      ...(token ? { issues: createGitHubIncidentIssues({ github: () => (octokit ??= createGitHubClient({ token, baseUrl: GITHUB_API_URL.value() || undefined, retry: { enabled: false }, maxRateLimitWaitMs: 0 })), clock: systemClock }) } : {}),
+      policy: async () => (await loadPolicy(configStore, policyMemo, logger)).policy,
+      githubWebUrl: githubWebUrl(apiUrl),
+      defaultRepository: DEFAULT_REPOSITORY.value() || undefined,
+    },
     canaries: createFirestoreCanaryStore(db),
     audit: createFirestoreAuditLog(db),
     ledger: createFirestoreRollbackLedger(db),

@@ -11,6 +11,7 @@ import { registerAuditRoutes } from './routes/audit';
 import { registerCanaryRoutes } from './routes/canaries';
 import { registerGuardianRoutes } from './routes/guardian';
 import { registerOpenApiRoute } from './routes/openapi';
+import { registerIncidentRoutes } from './routes/incidents';
 import { registerRollbackRoutes } from './routes/rollback';
 
 const NO_CONFIG: ConfigStore = { get: async () => null };
@@ -119,6 +120,7 @@ export function createApp(deps: ApiDeps): express.Express {
   registerCanaryRoutes(router, deps, policy);
   registerOpenApiRoute(router);
   registerRollbackRoutes(router, deps);
+  registerIncidentRoutes(router, deps);
   app.use(router);
 
   app.use((req: Request, res: Response) => {

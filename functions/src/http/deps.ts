@@ -1,4 +1,4 @@
-import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, IdempotencyStore, RollbackActuators } from '../ports';
+import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, IdempotencyStore, IncidentStore, RollbackActuators } from '../ports';
 import type { RolloutState } from '../core/canary';
 import type { Channel, Platform } from '../core/types';
 import type { Authenticator } from './auth';
@@ -27,6 +27,8 @@ export interface ApiDeps {
   initialRollout?: (platform: Platform, channel: Channel, now: number) => RolloutState;
   /** The rollback steps, for readiness checks (registration, POST /canaries/{id}/readiness); absent: not checked. */
   rollbackActuators?: () => Promise<RollbackActuators>;
+  /** Incident reports (GET /incidents[/{id}]); absent: those routes answer 503. */
+  incidents?: IncidentStore;
   /** Per-caller request budget (H10). */
   rateLimit?: RateLimitOptions;
   /**

@@ -136,4 +136,17 @@ export const GatesBody = z
   })
   .refine((b) => Object.keys(b).length > 0, { error: 'post at least one gate' });
 
+/** An incident report id: `<canary id>__g<generation>`. */
+export const IncidentIdParam = z
+  .string()
+  .max(160)
+  .regex(/^(web|desktop|mobile)__[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?__(alpha|beta|stable)__g\d{1,6}$/, { error: 'an incident id: <canary id>__g<generation>' });
+
+export const IncidentListQuery = z.strictObject({
+  channel: Channel.optional(),
+  /** ms since epoch: incidents decided at or after it. */
+  since: z.coerce.number().int().min(0).max(8.64e15).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
 export const IdempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'printable ASCII, 1-200 characters' });

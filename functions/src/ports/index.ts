@@ -10,6 +10,7 @@ export * from './platform';
 export * from './github-facts';
 export * from './rollback-ledger';
 export * from './idempotency';
+export * from './incidents';
 export * from './notifier';
 export * from './telemetry';
 export * from './notification-outbox';

@@ -15,12 +15,21 @@ export class FakeGitHub {
   readonly server = new FakeHttpServer();
   releases: FakeRelease[] = [];
   latestTag: string | null = null;
+  /** Issues opened (POST /repos/{owner}/{repo}/issues), numbered from 1. */
+  readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
   /** What GET /repos/{owner}/{repo} says of the token: its role, and its scopes when a classic token. */
   access: { push: boolean; private?: boolean; scopes?: string } = { push: true, private: true, scopes: 'repo, workflow' };
 
   constructor(readonly owner = 'acme', readonly repo = 'app') {
     const base = `/repos/${owner}/${repo}`;
     this.server.on('POST', `${base}/dispatches`, { status: 204 });
+    this.server.on('POST', `${base}/issues`, (req) => {
+      const body = req.body as { title?: string; body?: string; labels?: string[] };
+      if (!body?.title) return { status: 422, body: { message: 'Validation Failed', errors: [{ field: 'title', code: 'missing_field' }] } };
+      const issue = { number: this.issues.length + 1, title: body.title, body: body.body ?? '', labels: body.labels ?? [] };
+      this.issues.push(issue);
+      return { status: 201, body: { ...issue, html_url: `https://github.com/${owner}/${repo}/issues/${issue.number}` } };
+    });
     this.server.on('GET', base, () => ({
       headers: (this.access.scopes !== undefined ? { 'x-oauth-scopes': this.access.scopes } : {}) as Record<string, string>,
       body: {

@@ -24,6 +24,8 @@ suite("firestore.rules through client SDKs (official emulator only: firebase emu
       await setDoc(doc(db, 'canaries/web__v1__alpha/claims/rollback-1'), { by: 'x' });
       await setDoc(doc(db, 'canaries/web__v1__alpha/rollbacks/1/steps/github'), { status: 'done' });
       await setDoc(doc(db, 'admin_audit/e1'), { action: 'auto_rollback' });
+      await setDoc(doc(db, 'incidents/web__v1__alpha__g1'), { outcome: 'rolled_back' });
+      await setDoc(doc(db, 'incidents/web__v1__alpha__g1/claims/github_issue'), { claimedAt: 1 });
       await setDoc(doc(db, 'admin_audit_digests/0000000001'), { seq: 1 });
       await setDoc(doc(db, 'config/policy'), { x: 1 });
       await setDoc(doc(db, 'notification_outbox/e1'), { status: 'dead' });
@@ -41,6 +43,8 @@ suite("firestore.rules through client SDKs (official emulator only: firebase emu
     'canaries/web__v1__alpha/rollbacks/1/steps/github',
     'admin_audit/e1',
     'admin_audit_digests/0000000001',
+    'incidents/web__v1__alpha__g1',
+    'incidents/web__v1__alpha__g1/claims/github_issue',
   ];
 
   it.each(readable)('lets an admin read %s', async (path) => {

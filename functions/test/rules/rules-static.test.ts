@@ -48,7 +48,7 @@ describe('firestore.rules (static check of the allow-list)', () => {
     expect(reads.filter((s) => s.condition !== 'isAdmin()' && s.condition !== 'false')).toEqual([]);
   });
 
-  it('opens reads exactly on the canaries with their subcollections, the audit trail and its digests', () => {
+  it('opens reads exactly on the canaries and incidents with their subcollections, the audit trail and its digests', () => {
     const readable = statements.filter((s) => s.condition === 'isAdmin()').map((s) => s.path);
     expect(readable.sort()).toEqual(
       [
@@ -56,6 +56,8 @@ describe('firestore.rules (static check of the allow-list)', () => {
         '/databases/{database}/documents/admin_audit_digests/{seq}',
         '/databases/{database}/documents/canaries/{canaryId}',
         '/databases/{database}/documents/canaries/{canaryId}/{subpath=**}',
+        '/databases/{database}/documents/incidents/{incidentId}',
+        '/databases/{database}/documents/incidents/{incidentId}/{subpath=**}',
       ].sort(),
     );
   });

@@ -8,3 +8,4 @@ export { createFirestoreIdempotencyStore, IDEMPOTENCY_COLLECTION } from './idemp
 export { createFirestoreTelemetryStore } from './telemetry-store';
 export { createFirestoreTelemetryAggregates } from './telemetry-aggregates';
 export { createFirestoreIngestKeyStore } from './ingest-keys';
+export { createFirestoreIncidentStore } from './incident-store';

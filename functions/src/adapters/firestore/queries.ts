@@ -53,6 +53,9 @@ export const QUERY_SHAPES = {
   outboxByStatusNewest: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['status'], orderBy: [{ field: 'updatedAt', direction: 'desc' }] },
   /** Items held for one coalesced digest (equality only; the adapter sorts). */
   outboxHeldFor: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['digestId'], orderBy: [] },
+  // Incident reports, newest decision first; the per-channel one serves the rolling MTTR.
+  incidentsNewest: { collectionGroup: 'incidents', scope: 'COLLECTION', equality: [], range: 'decidedAt', orderBy: [{ field: 'decidedAt', direction: 'desc' }] },
+  incidentsByChannel: { collectionGroup: 'incidents', scope: 'COLLECTION', equality: ['channel'], range: 'decidedAt', orderBy: [{ field: 'decidedAt', direction: 'desc' }] },
   // Written inline by other adapters and marked `// query-shape: <name>` there.
   leaseTermsNewest: { collectionGroup: 'terms', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'term', direction: 'desc' }] },
   rollbackAttemptsNewest: { collectionGroup: 'attempts', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'attempt', direction: 'desc' }] },

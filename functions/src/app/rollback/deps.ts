@@ -1,4 +1,5 @@
 import type { Platform } from '../../core/types';
+import type { IncidentDeps } from '../incidents/write-report';
 import type { AuditLog, CanaryStore, Clock, RollbackActuators, RollbackLedger } from '../../ports';
 import type { TelemetryAggregates } from '../../ports/telemetry';
 
@@ -47,6 +48,8 @@ export interface RollbackDeps {
   settings: RollbackSettings;
   /** Telemetry aggregates, where client apps report: distinct installs become affected_users. */
   telemetry?: TelemetryAggregates;
+  /** Incident reports (post-mortems) written when a rollback finishes; absent: none are written. */
+  incidents?: IncidentDeps;
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -70,14 +70,36 @@ async function proceed(deps: RollbackDeps, key: RollbackKey, attempt: number, ca
   const values = Object.values(states) as StepState[];
   if (values.every((s) => s === 'done')) {
     await finishCompleted(deps, key, canary, request, plan);
+    await postMortem(deps, key, 'rolled_back');
     return 'rolled_back';
   }
   if (values.every((s) => s !== 'pending')) {
     await finishFailed(deps, key, canary, request, plan);
+    await postMortem(deps, key, 'rollback_failed');
     return 'rollback_failed';
   }
   await updateSummaryIfChanged(deps, canary, states);
   return 'pending';
+}
+
+/**
+ * The incident report of a finished rollback. Its failure never undoes or fails the rollback (the
+ * platform actions are done); it is logged and audited so a human can write the report.
+ */
+async function postMortem(deps: RollbackDeps, key: RollbackKey, outcome: 'rolled_back' | 'rollback_failed'): Promise<void> {
+  if (!deps.incidents) return;
+  const incidents = deps.incidents;
+  try {
+    const { writeIncidentReport } = await import('../incidents/write-report');
+    await writeIncidentReport({ ...deps, incidents }, key, outcome);
+  } catch (err) {
+    await deps.audit
+      .append(
+        { ts: deps.clock.now(), action: 'incident_report_failed', actorUid: 'system', targetId: key.canaryId, meta: { canaryId: key.canaryId, generation: key.generation, error: err instanceof Error ? err.message : String(err) } },
+        `incident_report_failed:${key.canaryId}:${key.generation}`,
+      )
+      .catch(() => undefined);
+  }
 }
 
 /** Writes the per-step summary only when it changed: an unchanged write would re-fire the trigger for nothing. */

@@ -1,5 +1,6 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore } from '../../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore, createFirestoreIncidentStore } from '../../adapters/firestore';
+import { createGitHubIncidentIssues } from '../../adapters/github/incident-issue';
 import { createFirestoreLease } from '../../adapters/firestore/lease';
 import { createFirestoreRollbackLedger } from '../../adapters/firestore/rollback-ledger';
 import { createGitHubClient } from '../../adapters/github/client';
@@ -13,7 +14,7 @@ import { createAuthenticator } from '../../http/auth';
 import type { ApiDeps } from '../../http/deps';
 import type { Clock, MetricsSource } from '../../ports';
 import type { RollbackStepName } from '../../ports/platform';
-import { readRollbackConfig } from '../../functions/rollback-wiring';
+import { githubWebUrl, readRollbackConfig } from '../../functions/rollback-wiring';
 import { productionMetricsSource } from '../../functions/metrics-sources-wiring';
 import type { LocalOptions } from './options';
 
@@ -77,7 +78,9 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     disabled: [...new Set([...(rollbackConfig.disabled ?? []), ...mode.disabledSteps])],
   });
 
+  const incidentStore = createFirestoreIncidentStore(db);
   const api: ApiDeps = {
+    incidents: incidentStore,
     canaries,
     audit,
     config,
@@ -118,6 +121,14 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     settings: { ...defaultEvaluateSettings, globalDryRun: false, windowMs, ingestionLagMs: 0, leaseTtlMs: defaultEvaluateSettings.leaseTtlMs * speed },
   };
   const rollback: RollbackDeps = {
+    incidents: {
+      store: incidentStore,
+      // Issues only when GitHub is real: a dry run opens nothing anywhere.
+      ...(mode.dryRun ? {} : { issues: createGitHubIncidentIssues({ github, clock }) }),
+      policy: async () => defaultPolicy,
+      githubWebUrl: githubWebUrl(options.github.apiUrl ?? 'https://api.github.com'),
+      defaultRepository: options.github.repository,
+    },
     canaries,
     audit,
     ledger: createFirestoreRollbackLedger(db),

@@ -82,6 +82,16 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '202': ok('Requested (or already pending)'), '404': errorResponse('No canary of this release'), '409': errorResponse('Ambiguous or already rolled back'), ...common },
         },
       },
+      '/incidents': {
+        get: { summary: 'Incident reports (post-mortems of rollbacks), newest decision first', parameters: queryParams(s.IncidentListQuery), responses: { '200': ok('{incidents}'), '503': errorResponse('No incident store'), ...common } },
+      },
+      '/incidents/{id}': {
+        get: {
+          summary: 'One incident report: timeline, metrics at the decision with their confidence, affected users, steps, links',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: json(s.IncidentIdParam) }],
+          responses: { '200': ok('{incident}'), '404': errorResponse('No such incident'), ...common },
+        },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI 3.0') } } },
     },
   };
