@@ -1,5 +1,5 @@
 import type { Policy } from '../../config/policy-schema';
-import type { IncidentIssues, IncidentReport, IncidentStore } from '../../ports';
+import type { IncidentIssues, IncidentReport, IncidentStore, StoredAuditEntry } from '../../ports';
 import type { RollbackKey } from '../../ports/rollback-ledger';
 import type { RollbackDeps } from '../rollback/deps';
 import { affectedUsers } from '../rollback/report';
@@ -16,6 +16,13 @@ export interface IncidentDeps {
   /** Web host for links (https://github.com, or a GitHub Enterprise host). */
   githubWebUrl?: string;
   defaultRepository?: string;
+}
+
+/** affected_users as the rollback's own entry recorded it (telemetry installs where known, else the estimate). */
+function recordedAffectedUsers(trail: StoredAuditEntry[], canaryId: string, generation: number): number | null {
+  const entry = trail.find((e) => (e.action === 'auto_rollback' || e.action === 'manual_rollback') && e.meta.canaryId === canaryId && e.meta.generation === generation);
+  const value = entry?.meta.affected_users;
+  return typeof value === 'number' ? value : null;
 }
 
 /**
@@ -52,7 +59,7 @@ export async function writeIncidentReport(deps: RollbackDeps & { incidents: Inci
       trail,
       evaluations,
       policy,
-      affectedUsers: affectedUsers(canary, deps.settings),
+      affectedUsers: recordedAffectedUsers(trail, canary.id, key.generation) ?? affectedUsers(canary, deps.settings),
       githubWebUrl: incidents.githubWebUrl ?? 'https://github.com',
       repository,
       now: deps.clock.now(),
