@@ -5,7 +5,7 @@ import { lastWindows, windowsFor, type Pooled } from './pool';
 import { RATE_METRICS } from './rate-metrics';
 import { latencyReason, rateReason, sharedReason } from './reasons';
 import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
-import { rateLowerBound, rateUpperBound } from './stats';
+import { rateLowerBound } from './stats';
 import type { Channel, MetricName, MetricResult, Platform, Verdict, WindowSample } from './types';
 
 const RANK: Record<Verdict, number> = { green: 0, inconclusive: 1, yellow: 2, red: 3 };
@@ -44,15 +44,14 @@ function sequentialStatus(level: number, red: number, pause: number): Verdict | 
 }
 
 /**
- * The exact bound shown beside a rate (messages, status page): the lower one at the yellow level
- * when the metric is over its threshold, the upper one at the green level when it is green.
+ * The exact lower bound shown beside a rate that is over its threshold (messages, status page), at
+ * the yellow level. Only red and yellow metrics get one: a bisection per metric and window would
+ * multiply the cost of every green tick for a number nobody reads.
  */
 function confidenceBound(j: RateJudgement, status: Verdict, ev: Policy['evaluation']): number | null {
   const p = j.pooled;
-  if (!p || p.n <= 0) return null;
-  if (status === 'red' || status === 'yellow') return rateLowerBound(p.k, p.n, ev.yellowAlpha);
-  if (status === 'green') return rateUpperBound(p.k, p.n, ev.greenAlpha);
-  return null;
+  if (!p || p.n <= 0 || (status !== 'red' && status !== 'yellow')) return null;
+  return rateLowerBound(p.k, p.n, ev.yellowAlpha);
 }
 
 const sustained = ', above it on the evidence pooled since the onset';

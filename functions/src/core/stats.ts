@@ -78,31 +78,18 @@ export function binomialLowerTail(k: number, n: number, p: number): number {
 }
 
 /**
- * Exact (Clopper-Pearson) one-sided confidence bounds on a binomial rate, found by bisection on the
- * tails above: the lower bound is the rate p at which k or more events out of n would happen with
- * probability alpha; the upper bound, k or fewer. 60 halvings reach 1e-18, past double precision.
+ * The exact (Clopper-Pearson) one-sided lower confidence bound on a binomial rate, found by
+ * bisection on the upper tail: the rate p at which k or more events out of n would happen with
+ * probability alpha. 40 halvings reach 1e-12, far below display precision.
  */
 export function rateLowerBound(k: number, n: number, alpha: number): number {
   if (k <= 0 || n <= 0) return 0;
   let lo = 0;
   let hi = k / n;
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 40; i++) {
     const mid = (lo + hi) / 2;
     if (binomialUpperTail(k, n, mid) < alpha) lo = mid;
     else hi = mid;
   }
   return lo;
-}
-
-export function rateUpperBound(k: number, n: number, alpha: number): number {
-  if (n <= 0) return 1;
-  if (k >= n) return 1;
-  let lo = k / n;
-  let hi = 1;
-  for (let i = 0; i < 60; i++) {
-    const mid = (lo + hi) / 2;
-    if (binomialLowerTail(k, n, mid) < alpha) hi = mid;
-    else lo = mid;
-  }
-  return hi;
 }

@@ -51,9 +51,8 @@ export interface MetricResult {
   threshold: number;
   status: Verdict;
   /**
-   * The exact confidence bound on the canary's rate that decided its status, at the level that
-   * decided it: the lower bound for red or yellow (it is above the threshold), the upper bound for
-   * green (it is below). null when inconclusive and for latency. Shown in messages; not judged on.
+   * The exact (Clopper-Pearson) lower confidence bound on the canary's rate at the yellow level,
+   * for a red or yellow rate metric; null otherwise and for latency. Shown in messages; not judged on.
    */
   bound?: number | null;
   /** Evaluation windows pooled for this metric's verdict. */
