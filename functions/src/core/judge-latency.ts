@@ -69,6 +69,9 @@ export function judgeLatency(history: readonly WindowSample[], end: number, wind
     const b = mergeHistograms(bounds, ws.map((w) => w.baseline?.latencyMs));
     const upper = b ? quantileUpperBound(b, test.q, levels.baselineAlpha) : null;
     if (!c || total(c) === 0 || upperAll === null) continue;
+    // A recent baseline whose quantile lies in the open top bucket has no upper bound: the canary
+    // cannot be shown slower than it (an identical canary was called red when this read as 0).
+    if (b && total(b) > 0 && (quantile(b, test.q) ?? 0) >= bounds.at(-1)!) continue;
     // A recent baseline too thin to bound its quantile cannot lower the bar, nor need it raise it.
     const limit = Math.max(upper ?? 0, upperAll) * (1 + test.increase);
     if (h === 1) newest = { n: total(c), k: countCertainlyAtOrAbove(c, limit), kGreen: countPossiblyAbove(c, upperAll * (1 + test.increase)) };

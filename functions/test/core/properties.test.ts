@@ -69,6 +69,21 @@ describe('evaluator properties', () => {
     );
   });
 
+  it('never calls an identical canary red when the recent p95 of both lies in the open top bucket', () => {
+    // Found by the property above: the newest window's baseline quantile had no upper bound and was
+    // read as 0, so an identical canary looked slower than its baseline.
+    const sides = [
+      { requests: 1405, errors: 0, latencyMs: latency(1405) },
+      { requests: 419, errors: 0, latencyMs: latency(419) },
+      { requests: 213, errors: 0, latencyMs: latency(213, 2) },
+    ];
+    for (const channel of CHANNELS) {
+      const steps = play(sides.map((s) => ({ canary: s, baseline: s })), { platform: 'web', channel });
+      expect(steps.map((s) => s.evaluation.metrics.p95_latency.status)).not.toContain('red');
+      expect(steps.map((s) => s.evaluation.verdict)).not.toContain('red');
+    }
+  });
+
   const nasty = fc.oneof(
     fc.constantFrom(NaN, Infinity, -Infinity, -1, -1000, 0.5, 1e308),
     fc.double({ noNaN: false }).filter((x) => !Number.isInteger(x) || x < 0),

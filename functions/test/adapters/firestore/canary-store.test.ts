@@ -62,13 +62,13 @@ describe('Firestore CanaryStore', () => {
       bake: { since: T0, heldMs: 120_000, pooled: { error_rate: { n: 12_000, k: 31 }, p95_latency: { n: 11_950, k: 402 } }, evidence: { error_rate: [-200, -3.5, 0.25, 1, 2, 3] } },
     };
     await store.createIfAbsent(baking);
-    expect(await store.get(baking.id)).toEqual({ ok: true, canary: baking });
+    expect(await store.get(baking.id)).toEqual({ ok: true, canary: baking, version: expect.any(String) });
     const old = sampleCanary({ id: 'web__old__alpha' });
     await store.createIfAbsent(old);
     const raw = (await db.doc(`canaries/${old.id}`).get()).data()!;
     expect(raw.rollout).not.toHaveProperty('bake');
     const read = await store.get(old.id);
-    expect(read).toEqual({ ok: true, canary: old });
+    expect(read).toEqual({ ok: true, canary: old, version: expect.any(String) });
   });
 
   it('answers null for a canary that does not exist', async () => {
