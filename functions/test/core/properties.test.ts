@@ -164,7 +164,8 @@ describe('evaluator properties over a bake', () => {
           const level = Math.log(looks / policy.evaluation.sequentialRollbackAlpha) + Math.log(ALTERNATIVES.length);
           const klPerTrial = 2 * t * Math.log(2) + (1 - 2 * t) * Math.log((1 - 2 * t) / (1 - t));
           const pair = (n: number, rate: number): Pair => ({
-            canary: { requests: n, errors: Math.ceil(n * rate), latencyMs: latency(n) },
+            // Rounded up only when failing: a healthy minute of 20 requests must not carry 1 error (5 %).
+            canary: { requests: n, errors: (rate > t ? Math.ceil : Math.floor)(n * rate), latencyMs: latency(n) },
             baseline: { requests: n * 9, errors: Math.floor(n * 9 * t * 0.2), latencyMs: latency(n * 9) },
           });
           const pairs: Pair[] = Array.from({ length: healthyWindows }, (_, i) => pair(traffic[i % traffic.length]!, t * 0.5));
