@@ -97,6 +97,8 @@ export const AuditQuery = z.strictObject({
   targetId: TargetId.optional(),
   action: Action.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** The `next` token of the previous page (opaque). */
+  cursor: z.string().max(300).regex(/^[A-Za-z0-9_-]+$/, { error: 'the `next` token of a previous page' }).optional(),
 });
 
 export const ReleaseTargetBody = z.strictObject({

@@ -23,6 +23,16 @@ export interface AuditQuery {
   action?: string;
   /** Newest first; default 50, at most 500. */
   limit?: number;
+  /** The id of the last entry of the previous page: the page starts after it (same order, ties by id). */
+  after?: string;
+}
+
+/** The entry a page was to start after does not exist (a forged or stale cursor). */
+export class AuditCursorNotFound extends Error {
+  constructor(readonly entryId: string) {
+    super(`no audit entry ${entryId} to continue after`);
+    this.name = 'AuditCursorNotFound';
+  }
 }
 
 export interface AuditLog {

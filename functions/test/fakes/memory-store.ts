@@ -1,5 +1,5 @@
 import type { Canary } from '../../src/core/canary';
-import type { AuditEntry, AuditLog, AuditQuery, StoredAuditEntry } from '../../src/ports/audit';
+import { AuditCursorNotFound, type AuditEntry, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../src/ports/audit';
 import { undoesRollback } from '../../src/core/rollback-hold';
 import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type CanaryWriteOptions, type EvaluationRecord } from '../../src/ports/canary-store';
 import type { Fence } from '../../src/ports/lease';
@@ -125,7 +125,13 @@ export class MemoryAuditLog implements AuditLog {
     return this.entries
       .filter((e) => (query.targetId ? e.targetId === query.targetId : true))
       .filter((e) => (query.action ? e.action === query.action : true))
-      .sort((a, b) => b.ts - a.ts)
+      .sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .filter((e, i, sorted) => {
+        if (query.after === undefined) return true;
+        const at = sorted.findIndex((x) => x.id === query.after);
+        if (at < 0) throw new AuditCursorNotFound(query.after);
+        return i > at;
+      })
       .slice(0, query.limit ?? 50);
   }
 }

@@ -1,6 +1,6 @@
 import { FieldValue, type Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
-import type { AuditLog, AuditQuery, StoredAuditEntry } from '../../ports/audit';
+import { AuditCursorNotFound, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../ports/audit';
 import { eventFromAudit } from '../../core/notification-events';
 import { auditDocSchema, auditEntryId, auditEntrySchema } from './audit-schema';
 import { isAlreadyExists } from './errors';
@@ -67,7 +67,14 @@ export function createFirestoreAuditLog(db: Firestore): AuditLog {
             : query.action !== undefined
               ? 'auditByAction'
               : 'auditNewest';
-      const snap = await buildQuery(entries, name, { equal, limit }).get();
+      let q = buildQuery(entries, name, { equal, limit });
+      if (query.after !== undefined) {
+        // Continue after that entry's snapshot: Firestore orders ties on ts by document id, so no entry is skipped or repeated.
+        const last = await entries.doc(query.after).get();
+        if (!last.exists) throw new AuditCursorNotFound(query.after);
+        q = q.startAfter(last);
+      }
+      const snap = await q.get();
       const out: StoredAuditEntry[] = [];
       for (const doc of snap.docs) {
         const parsed = auditDocSchema.safeParse(doc.data());

@@ -3,7 +3,9 @@ import type { Router } from 'express';
 import { appendAuditEntry } from '../../app/audit/append';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
-import { parseOr400, sendJson } from '../errors';
+import { AuditCursorNotFound } from '../../ports/audit';
+import { decodeAuditCursor, encodeAuditCursor } from '../audit-cursor';
+import { HttpError, parseOr400, sendJson } from '../errors';
 import { idempotencyKeyFor, idempotent } from '../idempotency';
 import { AuditBody, AuditQuery } from '../schemas';
 
@@ -33,8 +35,26 @@ export function registerAuditRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.get('/audit', async (req, res) => {
-    const query = parseOr400(AuditQuery, req.query, 'query');
-    const entries = await deps.audit.list(query);
-    sendJson(res, 200, { entries });
+    const { cursor, ...query } = parseOr400(AuditQuery, req.query, 'query');
+    const filter = { targetId: query.targetId, action: query.action };
+    const after = cursor === undefined ? undefined : decodeAuditCursor(cursor, filter);
+    const badCursor = () =>
+      new HttpError(400, { error: 'invalid_request', in: 'query', fields: [{ field: 'cursor', message: 'not a `next` token of this list (same targetId and action), or its entry is gone' }] });
+    if (after === null) throw badCursor();
+    let entries;
+    try {
+      entries = await deps.audit.list({ ...query, ...(after !== undefined ? { after } : {}) });
+    } catch (err) {
+      if (err instanceof AuditCursorNotFound) throw badCursor();
+      throw err;
+    }
+    // A full page may have a next one; the token continues after its last entry.
+    const next = entries.length === query.limit ? encodeAuditCursor(entries[entries.length - 1]!.id, filter) : null;
+    const headers: Record<string, string> = {};
+    if (next) {
+      const params = new URLSearchParams({ ...(query.targetId ? { targetId: query.targetId } : {}), ...(query.action ? { action: query.action } : {}), limit: String(query.limit), cursor: next });
+      headers.Link = `</audit?${params.toString()}>; rel="next"`;
+    }
+    sendJson(res, 200, { entries, next }, headers);
   });
 }
