@@ -22,8 +22,14 @@ function packageOf(canary: Canary): string {
   return canary.target.playPackage;
 }
 
+/**
+ * The Play track of a channel: the one the canary was registered with names its own channel's
+ * track only; every other channel's comes from config/rollback `playTracks`, else the defaults.
+ * Play's four tracks (source document): internal, alpha (closed testing), beta (open testing),
+ * production; a team that starts on internal testing maps alpha to `internal`.
+ */
 function trackOf(options: Options, canary: Canary, channel: Channel): string {
-  return canary.target.playTrack ?? options.tracks?.[channel] ?? DEFAULT_TRACKS[channel];
+  return (channel === canary.channel ? canary.target.playTrack : undefined) ?? options.tracks?.[channel] ?? DEFAULT_TRACKS[channel];
 }
 
 /** The track's release of this canary: by version codes when known, else by release name. */
@@ -143,8 +149,54 @@ async function playReadiness(options: Options, canary: Canary): Promise<Readines
   return checks;
 }
 
-/** Mobile promotion: raise userFraction on the track, or complete the release at 100%. */
-export async function promotePlayRelease(options: Options, canary: Canary, _from: PromotionStep, to: PromotionStep): Promise<ActionOutcome> {
+/**
+ * Promotion onto the next channel's track, in ONE edit: the release (version codes, name, release
+ * notes) read from the source track is put on the destination track as a staged rollout at the
+ * first stage's share (completed at 100%), and committed together; the source track is left as is
+ * (testers keep the build). A release already on the destination track is not added again.
+ */
+async function promoteAcrossTracks(options: Options, canary: Canary, from: PromotionStep, to: PromotionStep): Promise<ActionOutcome> {
+  const packageName = packageOf(canary);
+  const source = trackOf(options, canary, from.channel);
+  const track = trackOf(options, canary, to.channel);
+  const complete = to.rolloutPercent >= 100;
+  const publisher = await options.play();
+  try {
+    const edit = await publisher.edits.insert({ packageName, requestBody: {} });
+    const editId = edit.data.id!;
+    try {
+      const [src, dst] = await Promise.all([publisher.edits.tracks.get({ packageName, editId, track: source }), publisher.edits.tracks.get({ packageName, editId, track })]);
+      const release = findRelease(src.data.releases ?? [], canary);
+      if (!release) throw new PlatformError('play', `release ${canary.release} is not on track ${source} of ${packageName}`, false, 404);
+      const existing = dst.data.releases ?? [];
+      if (findRelease(existing, canary)) {
+        await publisher.edits.delete({ packageName, editId }).catch(() => undefined);
+        return { status: 'already_done', detail: `${canary.release} already on ${packageName}/${track}` };
+      }
+      const moved: TrackRelease = {
+        name: release.name,
+        versionCodes: release.versionCodes,
+        ...(release.releaseNotes ? { releaseNotes: release.releaseNotes } : {}),
+        ...(complete ? { status: 'completed' } : { status: 'inProgress', userFraction: to.rolloutPercent / 100 }),
+      };
+      // A staged rollout replaces what the track offered to new users; the completed release that
+      // serves everyone else stays, as Play requires for an inProgress release.
+      const kept = existing.filter((r) => r.status === 'completed' && !complete);
+      await publisher.edits.tracks.update({ packageName, editId, track, requestBody: { track, releases: [...kept, moved] } });
+      await publisher.edits.commit({ packageName, editId });
+      return { status: 'done', detail: `${canary.release} promoted from ${packageName}/${source} to ${track} at ${complete ? 'completed' : `${to.rolloutPercent}%`}` };
+    } catch (err) {
+      await publisher.edits.delete({ packageName, editId }).catch(() => undefined);
+      throw err;
+    }
+  } catch (err) {
+    throw toGooglePlatformError(err, 'play', options.clock, `promoting ${packageName} from ${source} to ${track}`);
+  }
+}
+
+/** Mobile promotion: onto the next channel's track, or raise userFraction on the track, or complete the release at 100%. */
+export async function promotePlayRelease(options: Options, canary: Canary, from: PromotionStep, to: PromotionStep): Promise<ActionOutcome> {
+  if (trackOf(options, canary, from.channel) !== trackOf(options, canary, to.channel)) return promoteAcrossTracks(options, canary, from, to);
   const packageName = packageOf(canary);
   const track = trackOf(options, canary, to.channel);
   const complete = to.rolloutPercent >= 100;

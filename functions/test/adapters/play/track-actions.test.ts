@@ -55,3 +55,48 @@ describe('Play track actions through @googleapis/androidpublisher', () => {
     expect(track()[1]).toEqual({ name: 'v3', versionCodes: ['30'], status: 'completed' });
   });
 });
+
+describe('promotion across Play tracks', () => {
+  const betaCanary = sampleCanary({ id: 'mobile__v3__beta', platform: 'mobile', release: 'v3', channel: 'beta', target: { playPackage: PKG, playTrack: 'beta', versionCodes: ['30'] } });
+  const notes = [{ language: 'en-US', text: 'Faster sync' }];
+
+  beforeEach(() => {
+    fake.tracks.set(`${PKG}/beta`, [{ name: 'v3', versionCodes: ['30'], status: 'completed', releaseNotes: notes } as never]);
+    fake.tracks.set(`${PKG}/production`, [{ name: 'v2', versionCodes: ['20'], status: 'completed' }]);
+  });
+
+  test('moves the build from beta onto production at the first stage’s share in one committed edit, release notes kept', async () => {
+    const out = await promotePlayRelease(options, betaCanary, { channel: 'beta', rolloutPercent: 25 }, { channel: 'stable', rolloutPercent: 10 });
+    expect(out).toMatchObject({ status: 'done' });
+    expect(track()).toEqual([
+      { name: 'v2', versionCodes: ['20'], status: 'completed' },
+      { name: 'v3', versionCodes: ['30'], status: 'inProgress', userFraction: 0.1, releaseNotes: notes },
+    ]);
+    expect(fake.commits()).toHaveLength(1);
+    expect(fake.server.calls('POST', /\/edits$/)).toHaveLength(1);
+    // The testers' track keeps the build.
+    expect(fake.tracks.get(`${PKG}/beta`)).toHaveLength(1);
+  });
+
+  test('does nothing when a retry finds the build already on the destination track', async () => {
+    await promotePlayRelease(options, betaCanary, { channel: 'beta', rolloutPercent: 25 }, { channel: 'stable', rolloutPercent: 10 });
+    fake.server.requests.length = 0;
+    expect(await promotePlayRelease(options, betaCanary, { channel: 'beta', rolloutPercent: 25 }, { channel: 'stable', rolloutPercent: 10 })).toMatchObject({ status: 'already_done' });
+    expect(fake.commits()).toHaveLength(0);
+  });
+
+  test('uses the configured tracks: alpha on internal testing promotes onto the closed-testing track', async () => {
+    const internal = sampleCanary({ id: 'mobile__v3__alpha', platform: 'mobile', release: 'v3', channel: 'alpha', target: { playPackage: PKG, versionCodes: ['30'] } });
+    fake.tracks.set(`${PKG}/internal`, [{ name: 'v3', versionCodes: ['30'], status: 'completed' }]);
+    const configured = { ...options, tracks: { alpha: 'internal', beta: 'alpha' } };
+    await promotePlayRelease(configured, internal, { channel: 'alpha', rolloutPercent: 10 }, { channel: 'beta', rolloutPercent: 100 });
+    expect(fake.tracks.get(`${PKG}/alpha`)).toEqual([{ name: 'v3', versionCodes: ['30'], status: 'completed' }]);
+  });
+
+  test('a build missing on the source track is a permanent 404 and its edit is deleted', async () => {
+    fake.tracks.set(`${PKG}/beta`, []);
+    await expect(promotePlayRelease(options, betaCanary, { channel: 'beta', rolloutPercent: 25 }, { channel: 'stable', rolloutPercent: 10 })).rejects.toMatchObject({ status: 404, retryable: false });
+    expect(fake.commits()).toHaveLength(0);
+    expect(fake.server.calls('DELETE', /\/edits\//)).toHaveLength(1);
+  });
+});
