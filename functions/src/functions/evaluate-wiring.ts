@@ -1,6 +1,7 @@
 import type { ScheduledEvent } from 'firebase-functions/scheduler';
 import * as logger from 'firebase-functions/logger';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, getDb } from '../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreTelemetryAggregates, getDb } from '../adapters/firestore';
+import { createTelemetryMetricsSource } from '../adapters/telemetry/source';
 import { createFirestoreLease } from '../adapters/firestore/lease';
 import { createMonitoringMetricsSource } from '../adapters/monitoring/source';
 import { unwiredActuators } from '../adapters/noop/unwired-actuators';
@@ -98,11 +99,12 @@ async function productionEvaluateDeps(): Promise<EvaluateDeps> {
 }
 
 /** The telemetry reader over the ingest function's aggregates in this project's Firestore. */
+let telemetry: MetricsSource | undefined;
 function telemetrySource(): MetricsSource {
-  return {
-    fetch: async (canaries) =>
-      new Map(canaries.map((c) => [c.id, { ok: false, error: 'telemetry: the aggregate reader is not part of this build yet', retryable: false }])),
-  };
+  return (telemetry ??= createTelemetryMetricsSource({
+    aggregates: createFirestoreTelemetryAggregates(getDb()),
+    onEvidence: (e) => logger.warn('telemetry: a few installs reported more than their share; capped or weighted (possible poisoning)', { ...e }),
+  }));
 }
 
 /** The handler: `fn.run({ scheduleTime, jobName })` in tests, Cloud Scheduler in production. */

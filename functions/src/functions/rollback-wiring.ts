@@ -2,7 +2,7 @@ import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { createGitHubClient } from '../adapters/github/client';
 import * as logger from 'firebase-functions/logger';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIncidentStore, getDb } from '../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIncidentStore, createFirestoreTelemetryAggregates, getDb } from '../adapters/firestore';
 import { createGitHubIncidentIssues } from '../adapters/github/incident-issue';
 import { loadPolicy } from '../app/evaluate/policy-source';
 import { defaultPolicy } from '../config/default-policy';
@@ -100,5 +100,7 @@ async function buildDeps(): Promise<RollbackDeps> {
       rollbacksPerHour: ROLLBACKS_PER_HOUR.value(),
       usersByPlatform: config.usersByPlatform,
     },
+    // Distinct installs that reported the release become affected_users (telemetry, where apps report).
+    telemetry: createFirestoreTelemetryAggregates(db),
   };
 }

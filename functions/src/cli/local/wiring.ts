@@ -1,6 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore, createFirestoreIncidentStore } from '../../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore, createFirestoreIncidentStore, createFirestoreTelemetryAggregates } from '../../adapters/firestore';
 import { createGitHubIncidentIssues } from '../../adapters/github/incident-issue';
+import { createTelemetryMetricsSource } from '../../adapters/telemetry/source';
 import { createFirestoreLease } from '../../adapters/firestore/lease';
 import { createFirestoreRollbackLedger } from '../../adapters/firestore/rollback-ledger';
 import { createGitHubClient } from '../../adapters/github/client';
@@ -102,6 +103,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     ...(mode.dryRun ? {} : { rollbackActuators: async () => actuators }),
     log: () => undefined,
   };
+  let telemetry: MetricsSource | undefined;
   const evaluate: EvaluateDeps = {
     canaries,
     audit,
@@ -109,9 +111,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     // config/metrics_sources is honoured as in production; the scenario stands in for Cloud Monitoring.
     metrics: productionMetricsSource(() => config, {
       monitoring: () => metrics,
-      telemetry: () => ({
-        fetch: async (list) => new Map(list.map((c) => [c.id, { ok: false, error: 'telemetry: the aggregate reader is not part of this build yet', retryable: false }])),
-      }),
+      telemetry: () => (telemetry ??= createTelemetryMetricsSource({ aggregates: createFirestoreTelemetryAggregates(db) })),
     }),
     actuators,
     lease: createFirestoreLease(db),
@@ -143,6 +143,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
       runDeadlineMs: DEFAULT_ROLLBACK_SETTINGS.runDeadlineMs * speed,
       usersByPlatform: rollbackConfig.usersByPlatform,
     },
+    telemetry: createFirestoreTelemetryAggregates(db),
   };
   return { api, evaluate, rollback };
 }
