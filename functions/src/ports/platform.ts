@@ -1,6 +1,15 @@
 import type { Canary } from '../core/canary';
 import type { Channel } from '../core/types';
 
+/**
+ * The time budget of one rollback step, which the rollback lease must outlast: every platform call
+ * times out after PLATFORM_CALL_TIMEOUT_MS (the adapters set it on their clients), and the longest
+ * step makes LONGEST_STEP_CALLS calls in sequence (Play: edits.insert, tracks.get, tracks.update,
+ * edits.commit).
+ */
+export const PLATFORM_CALL_TIMEOUT_MS = 30_000;
+export const LONGEST_STEP_CALLS = 4;
+
 /** What a platform action did. `already_done` is how an adapter reports an idempotent repeat. */
 export interface ActionOutcome {
   status: 'done' | 'already_done' | 'skipped' | 'dry_run';

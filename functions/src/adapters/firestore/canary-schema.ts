@@ -147,6 +147,7 @@ export const evaluationDocSchema = evaluationSummarySchema.extend({
   effects: z.array(z.string()),
   dryRun: z.boolean(),
   expireAt: timestampMs,
+  superseded: optional(z.string()),
 });
 
 export function evaluationToDoc(record: EvaluationRecord): Record<string, unknown> {

@@ -2,10 +2,10 @@ import type { Octokit } from '@octokit/rest';
 import type { Canary } from '../../core/canary';
 import type { Clock } from '../../ports/clock';
 import { githubStepReadiness } from './readiness';
-import { PlatformError, type ActionOutcome, type RollbackContext, type RollbackStep } from '../../ports/platform';
+import { PLATFORM_CALL_TIMEOUT_MS, PlatformError, type ActionOutcome, type RollbackContext, type RollbackStep } from '../../ports/platform';
 
-/** A hung call must end well inside the rollback lease (180 s), or a takeover would overlap it. */
-const CALL_TIMEOUT_MS = 30_000;
+/** A hung call must end well inside the rollback lease (app/rollback/deps.ts derives it from this), or a takeover would overlap it. */
+const CALL_TIMEOUT_MS = PLATFORM_CALL_TIMEOUT_MS;
 
 /** Per-request options: a timeout (octokit has none by default); an abort is a retryable failure. */
 export function callOptions(): { request: { signal: AbortSignal } } {

@@ -1,3 +1,4 @@
+import { PLATFORM_CALL_TIMEOUT_MS } from '../../ports/platform';
 import type { firebasehosting_v1beta1 } from 'googleapis/build/src/apis/firebasehosting';
 
 export interface HostingClientOptions {
@@ -19,7 +20,7 @@ export function lazyHostingClient(options: HostingClientOptions): () => Promise<
       firebasehosting({
         version: 'v1beta1',
         auth: options.auth as firebasehosting_v1beta1.Options['auth'],
-        timeout: options.timeoutMs ?? 30_000,
+        timeout: options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS,
         // Node's own fetch: gaxios would otherwise import node-fetch (ESM) on first request.
         fetchImplementation: fetch,
         ...(options.rootUrl ? { rootUrl: options.rootUrl } : {}),

@@ -1,3 +1,4 @@
+import { PLATFORM_CALL_TIMEOUT_MS } from '../../ports/platform';
 import type { androidpublisher_v3 } from '@googleapis/androidpublisher';
 
 export interface PlayClientOptions {
@@ -20,7 +21,7 @@ export function lazyPlayClient(options: PlayClientOptions): () => Promise<androi
       androidpublisher({
         version: 'v3',
         auth: options.auth as androidpublisher_v3.Options['auth'],
-        timeout: options.timeoutMs ?? 30_000,
+        timeout: options.timeoutMs ?? PLATFORM_CALL_TIMEOUT_MS,
         // Node's own fetch: gaxios would otherwise import node-fetch (ESM) on first request.
         fetchImplementation: fetch,
         ...(options.rootUrl ? { rootUrl: options.rootUrl } : {}),

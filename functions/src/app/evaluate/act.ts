@@ -1,6 +1,7 @@
 import type { Canary, CanaryStatus, EvaluationSummary, RolloutState } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
 import type { RolloutEffect, TickResult } from '../../core/tick';
+import { isCanaryConflict, type CanaryWriteOptions, type EvaluationRecord } from '../../ports';
 import { requestRollback } from '../rollback/request';
 import type { EvaluateDeps } from './deps';
 import type { TickContext } from './evaluate-canary';
@@ -45,8 +46,19 @@ export async function actOnDecision(
   summary: EvaluationSummary,
   mode: 'act' | 'dry_run' | 'held',
   dataError: string | undefined,
+  /** The decision document, created with the first write, and the version the canary was judged at. */
+  decision: { record: EvaluationRecord; version?: string },
 ): Promise<string[]> {
   const { canaries, audit, clock, logger } = deps;
+  // The first write claims the tick and lands only on the version judged, under the lease's term;
+  // a refusal (CanaryConflict) reaches the caller before anything was done. Later writes of the
+  // same tick keep the fence and the rollback guard (the store refuses to undo a rollback).
+  const fenced: CanaryWriteOptions = ctx.fence ? { fence: ctx.fence } : {};
+  const first: CanaryWriteOptions = {
+    ...fenced,
+    evaluation: { key: ctx.tickKey, record: decision.record },
+    ...(decision.version !== undefined ? { ifVersion: decision.version } : {}),
+  };
   const now = clock.now();
   const state = result.state;
   const noData = noDataField(canary, state, now, dataError);
@@ -56,7 +68,7 @@ export async function actOnDecision(
   if (mode !== 'act') {
     // Dry run, or held by someone else's pause: keep the position where it is when the decision
     // would have moved it, so the next tick's record is again an honest "would" for the platform.
-    await canaries.update(canary.id, decisive || result.effects.some((e) => e.kind === 'resume') ? base : { ...base, rollout: state });
+    await canaries.update(canary.id, decisive || result.effects.some((e) => e.kind === 'resume') ? base : { ...base, rollout: state }, first);
     if (result.effects.length) logger.info(`${mode}: effects not carried out`, { canaryId: canary.id, effects: result.effects, tick: ctx.tickKey });
     return result.effects.map((e) => `${mode}:${e.kind}`);
   }
@@ -77,14 +89,25 @@ export async function actOnDecision(
 
   let promoted = false;
   if (decisive?.kind === 'promote') {
-    const outcome = await promote(deps, canary, decisive, result, auditEntry);
+    // `promoting` is shown while the platform acts; written with the decision, on the version judged.
+    await canaries.update(canary.id, { ...base, status: 'promoting' }, first);
+    const outcome = await promote(deps, canary, decisive, result, auditEntry, fenced);
     if (outcome === 'superseded') return ['promote:superseded'];
     if (outcome === 'failed') return ['promote:failed'];
     promoted = true;
     acted.push('promote');
+    try {
+      // No version check here: a gate posted meanwhile is no reason to lose the new position; a
+      // rollback requested meanwhile is, and the store's rollback guard refuses this write then.
+      await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, promoted) }, fenced);
+    } catch (err) {
+      if (!isCanaryConflict(err)) throw err;
+      logger.error('promoted, but the new position was not written: the canary changed meanwhile', { canaryId: canary.id, reason: err.reason, error: err.message });
+      return ['promote', `position:${err.reason}`];
+    }
+  } else {
+    await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, promoted) }, first);
   }
-
-  await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, promoted) });
 
   for (const effect of result.effects) {
     switch (effect.kind) {
@@ -146,12 +169,18 @@ async function promote(
   effect: Extract<RolloutEffect, { kind: 'promote' }>,
   result: TickResult,
   auditEntry: AuditFn,
+  fenced: CanaryWriteOptions,
 ): Promise<'done' | 'superseded' | 'failed'> {
   const { canaries, actuators, logger, clock } = deps;
   const stageKey = `${canary.rollout.channel}-${canary.rollout.stageIndex}`;
   const claimed = await canaries.claim(canary.id, `promote-${stageKey}`, { from: effect.from, to: effect.to, at: clock.now() });
-  if (!claimed) return 'superseded';
-  await canaries.update(canary.id, { status: 'promoting' });
+  if (!claimed) {
+    // Another run promoted this stage: take back the `promoting` this tick showed.
+    await canaries.update(canary.id, { status: canary.status }, fenced).catch((err: unknown) => {
+      if (!isCanaryConflict(err)) throw err;
+    });
+    return 'superseded';
+  }
   let outcome;
   try {
     outcome = await actuators.promote(canary, effect.from, effect.to);
@@ -161,7 +190,10 @@ async function promote(
     logger.error('promotion failed; canary paused for an operator', { canaryId: canary.id, error: message });
     // Paused as an operator would pause it (the position is untouched): the evaluator keeps
     // judging but neither resumes nor promotes it again on its own; the stage's claim is spent.
-    await canaries.update(canary.id, { status: 'paused', pauseReason: reason });
+    await canaries.update(canary.id, { status: 'paused', pauseReason: reason }, fenced).catch((e: unknown) => {
+      // A rollback requested meanwhile stands; the failure is still audited below.
+      if (!isCanaryConflict(e)) throw e;
+    });
     await auditEntry('canary_promote_failed', { from: effect.from, to: effect.to, reason }, `canary_promote_failed:${canary.id}:${stageKey}`);
     return 'failed';
   }

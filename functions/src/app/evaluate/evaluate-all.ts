@@ -68,14 +68,17 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
 
     const reads = await deps.canaries.list({ status: [...EVALUATED_STATUSES] });
     const canaries: Canary[] = [];
+    // The version each canary was read at: the tick's write lands only on that version (C1).
+    const versions = new Map<string, string>();
     for (const read of reads) {
       if (read.ok) {
         canaries.push(read.canary);
+        versions.set(read.canary.id, read.version);
         continue;
       }
       report.invalid.push({ id: read.id, error: read.error });
       logger.error('canary document is invalid; quarantined and skipped', { canaryId: read.id, error: read.error });
-      await deps.canaries.markInvalid(read.id, read.error).catch((err: unknown) =>
+      await deps.canaries.markInvalid(read.id, read.error, read.version !== undefined ? { ifVersion: read.version } : {}).catch((err: unknown) =>
         logger.error('could not quarantine an invalid canary', { canaryId: read.id, error: String(err) }),
       );
     }
@@ -99,10 +102,10 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
       metrics = new Map(queried.map((c) => [c.id, { ok: false, error, retryable: true }]));
     }
 
-    const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}` };
+    const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}`, ...(lease.fence ? { fence: lease.fence } : {}) };
     report.outcomes = await pool(canaries, settings.concurrency, async (canary) => {
       try {
-        return await evaluateCanary(deps, ctx, canary, metrics.get(canary.id));
+        return await evaluateCanary(deps, ctx, canary, metrics.get(canary.id), versions.get(canary.id));
       } catch (err) {
         const error = String((err as Error)?.message ?? err);
         logger.error('evaluation of one canary failed; the others go on', { canaryId: canary.id, error });

@@ -1,7 +1,8 @@
 import type { Policy } from '../../config/policy-schema';
-import type { Canary, EvaluationSummary, RolloutState } from '../../core/canary';
+import type { Canary, EvaluationSummary } from '../../core/canary';
 import { evaluateTick, type RolloutEffect, type TickResult } from '../../core/tick';
-import type { CanaryMetrics, EvaluationRecord } from '../../ports';
+import { isCanaryConflict, type CanaryMetrics, type EvaluationRecord } from '../../ports';
+import type { Fence } from '../../ports/lease';
 import { actOnDecision } from './act';
 import type { EvaluateDeps } from './deps';
 import { noDataClock, policyForSource } from './source-view';
@@ -19,6 +20,8 @@ export interface TickContext {
   scheduleTime: number;
   /** `tick-<schedule time ISO>`: the decision document's id, which claims the tick. */
   tickKey: string;
+  /** The evaluation lease's term: every canary write of the tick carries it (C3). */
+  fence?: Fence;
 }
 
 /**
@@ -37,14 +40,20 @@ function pauseForMisconfiguration(result: TickResult, reason: string): TickResul
   };
 }
 
-const sameRollout = (a: RolloutState, b: RolloutState) =>
-  a.channel === b.channel && a.stageIndex === b.stageIndex && a.lastWindowStart === b.lastWindowStart && a.frozen === b.frozen;
-
 /**
- * Evaluates one canary, claims the tick with create() of its decision document and, only when
- * this run made that document, writes the new position and carries out the effects.
+ * Evaluates one canary and, in one transaction, creates its decision document (the tick's claim)
+ * and writes the new position, only if the canary is still the version that was judged and the
+ * run still holds its lease term; then carries out the effects. Overtaken, the tick is given up
+ * for that canary (`superseded`, said in the decision document).
  */
-export async function evaluateCanary(deps: EvaluateDeps, ctx: TickContext, canary: Canary, metrics: CanaryMetrics | undefined): Promise<CanaryOutcome> {
+export async function evaluateCanary(
+  deps: EvaluateDeps,
+  ctx: TickContext,
+  canary: Canary,
+  metrics: CanaryMetrics | undefined,
+  /** The version `canary` was read at (CanaryRead.version); the tick's write applies only to it. */
+  version?: string,
+): Promise<CanaryOutcome> {
   // Windows that ended before the canary existed say nothing about it (and would count as no data).
   const windows = metrics?.ok ? metrics.windows.filter((w) => w.start + w.durationMs > canary.createdAt) : [];
   const policy = policyForSource(ctx.policy, canary.platform, metrics?.ok ? metrics.metrics : undefined);
@@ -79,22 +88,23 @@ export async function evaluateCanary(deps: EvaluateDeps, ctx: TickContext, canar
     expireAt: now + deps.settings.historyTtlMs,
   };
 
-  // The lease keeps runs from overlapping; should one outlive it anyway, a decisive move (promote,
-  // rollback, complete) is never made from a stale read. Routine counter updates skip this read:
-  // it would double the reads of every tick for a case the lease already excludes.
-  if (result.effects.some((e) => e.kind === 'promote' || e.kind === 'rollback' || e.kind === 'complete')) {
-    const fresh = await deps.canaries.get(canary.id);
-    if (!fresh?.ok || !sameRollout(fresh.canary.rollout, canary.rollout) || fresh.canary.status !== canary.status) {
-      return { id: canary.id, status: 'superseded', why: 'the canary changed since it was loaded' };
-    }
-  }
-  if (!(await deps.canaries.recordEvaluation(canary.id, ctx.tickKey, record))) {
-    return { id: canary.id, status: 'already_decided' };
-  }
   // Paused by someone other than the evaluator (an operator, the rollback breaker, a failed
   // promotion): judged and recorded, but nothing is decided for it until a human resumes it.
   const held = canary.status === 'paused' && canary.rollout.paused !== true;
-  const acted = await actOnDecision(deps, ctx, canary, result, summary, dryRun ? 'dry_run' : held ? 'held' : 'act', dataError);
+  let acted: string[];
+  try {
+    // The first write creates the decision document in the same transaction, on the version read.
+    acted = await actOnDecision(deps, ctx, canary, result, summary, dryRun ? 'dry_run' : held ? 'held' : 'act', dataError, { record, version });
+  } catch (err) {
+    if (!isCanaryConflict(err)) throw err;
+    if (err.reason === 'already_decided') return { id: canary.id, status: 'already_decided' };
+    // Overtaken while it waited (a rollback, a request, a gate, a run holding a newer lease term):
+    // nothing of this tick is written for the canary; the record says so; the next tick re-judges.
+    const why = `${err.reason}: ${err.message}`;
+    deps.logger.warn('tick given up for a canary that changed while it was judged', { canaryId: canary.id, reason: err.reason, status: err.currentStatus });
+    if (!(await deps.canaries.recordEvaluation(canary.id, ctx.tickKey, { ...record, superseded: why }))) return { id: canary.id, status: 'already_decided' };
+    return { id: canary.id, status: 'superseded', why };
+  }
   return {
     id: canary.id,
     status: 'decided',

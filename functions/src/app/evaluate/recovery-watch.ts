@@ -51,7 +51,7 @@ export async function watchRecovery(deps: EvaluateDeps, ctx: TickContext, canary
   if (evaluation.verdict === 'green' && restoredAt !== undefined) {
     const patch = recoveryPatch(canary, 'green', ctx.scheduleTime);
     if (patch && (await deps.canaries.claim(canary.id, `recovered-${generation}`, { at: ctx.scheduleTime }))) {
-      await deps.canaries.update(canary.id, { ...patch, recoveryWatch: false });
+      await deps.canaries.update(canary.id, { ...patch, recoveryWatch: false }, ctx.fence ? { fence: ctx.fence } : {});
       const onset = canary.incident?.onsetAt;
       await deps.audit.append(
         entry('rollback_recovered', {
@@ -71,7 +71,7 @@ export async function watchRecovery(deps: EvaluateDeps, ctx: TickContext, canary
   }
   if (restoredAt === undefined || ctx.scheduleTime - restoredAt > deps.settings.recoveryWatchMs) {
     if (await deps.canaries.claim(canary.id, `recovery-unconfirmed-${generation}`, { at: ctx.scheduleTime })) {
-      await deps.canaries.update(canary.id, { recoveryWatch: false });
+      await deps.canaries.update(canary.id, { recoveryWatch: false }, ctx.fence ? { fence: ctx.fence } : {});
       const why = metrics?.ok ? 'no green verdict' : `no metrics (${metrics?.error ?? 'not fetched'})`;
       await deps.audit.append(
         entry('rollback_recovery_unconfirmed', { reason: `${why} within ${minutes(deps.settings.recoveryWatchMs)} minutes of the restore` }),

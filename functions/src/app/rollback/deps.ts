@@ -1,6 +1,6 @@
 import type { Platform } from '../../core/types';
 import type { IncidentDeps } from '../incidents/write-report';
-import type { AuditLog, CanaryStore, Clock, RollbackActuators, RollbackLedger } from '../../ports';
+import { LONGEST_STEP_CALLS, PLATFORM_CALL_TIMEOUT_MS, type AuditLog, type CanaryStore, type Clock, type RollbackActuators, type RollbackLedger } from '../../ports';
 import type { TelemetryAggregates } from '../../ports/telemetry';
 
 /** Knobs of the rollback; production values come from params (config/params.ts), tests shrink the waits. */
@@ -11,7 +11,7 @@ export interface RollbackSettings {
   globalDryRun: boolean;
   /** ROLLBACKS_PER_HOUR: circuit breaker for automatic rollbacks per project per hour. */
   rollbacksPerHour: number;
-  /** A holder presumed dead after this long; must exceed runDeadlineMs plus one platform call. */
+  /** A holder presumed dead after this long (on the store's clock); rollbackLeaseMs(runDeadlineMs). */
   leaseMs: number;
   /** A run stops waiting past this (Retry-After, back-off) and leaves the rest to the reconciler. */
   runDeadlineMs: number;
@@ -25,12 +25,26 @@ export interface RollbackSettings {
   usersByPlatform?: Partial<Record<Platform, number>>;
 }
 
+/** Margin of the rollback lease over the longest run of its steps (clock drift, GC pauses, a slow store). */
+export const ROLLBACK_LEASE_MARGIN = 1.5;
+
+/**
+ * The rollback lease's time-to-live: a run stops starting calls at its deadline, but a step begun
+ * just before it may still make LONGEST_STEP_CALLS calls of PLATFORM_CALL_TIMEOUT_MS each; the lease
+ * outlasts that by ROLLBACK_LEASE_MARGIN, so no second attempt starts while the first still acts (C4).
+ */
+export function rollbackLeaseMs(runDeadlineMs: number): number {
+  return Math.ceil((runDeadlineMs + LONGEST_STEP_CALLS * PLATFORM_CALL_TIMEOUT_MS) * ROLLBACK_LEASE_MARGIN);
+}
+
+const RUN_DEADLINE_MS = 120_000;
+
 export const DEFAULT_ROLLBACK_SETTINGS: RollbackSettings = {
   autoRollbackEnabled: true,
   globalDryRun: false,
   rollbacksPerHour: 3,
-  leaseMs: 180_000,
-  runDeadlineMs: 120_000,
+  leaseMs: rollbackLeaseMs(RUN_DEADLINE_MS),
+  runDeadlineMs: RUN_DEADLINE_MS,
   triesPerRun: 3,
   maxTries: 8,
   backoffBaseMs: 1_000,

@@ -40,7 +40,7 @@ export async function startRollingBack(deps: RollbackDeps, key: RollbackKey, can
     rollback: { generation: key.generation, target: plan.rollbackTo, startedAt: plan.plannedAt, steps: Object.fromEntries(plan.steps.map((s) => [s, 'pending'])) },
     'rollout.frozen': true,
     ...incidentPatch(request, canary),
-  }, { by: 'rollback' });
+  });
 }
 
 /**
@@ -66,7 +66,7 @@ export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, cana
     'rollback.target': plan.rollbackTo,
     'rollback.steps': summaryOf(records, plan),
     ...incidentPatch(request, canary, restoredAt),
-  }, { by: 'rollback' });
+  });
 }
 
 /** Some step failed for good: rollback_failed with the failing step and why; a human must act. */
@@ -102,7 +102,7 @@ export async function finishFailed(deps: RollbackDeps, key: RollbackKey, canary:
     'rollback.finishedAt': deps.clock.now(),
     'rollback.steps': summaryOf(records, plan),
     'rollback.error': error,
-  }, { by: 'rollback' });
+  });
 }
 
 const BLOCKED_ACTION = { refused: 'rollback_refused', 'dry-run': 'rollback_dry_run', 'kill switch': 'rollback_suppressed', breaker_open: 'rollback_breaker_open' } as const;
@@ -125,7 +125,7 @@ export async function finishBlocked(
   const base = { channel: canary.rollout.channel, requested_reason: request.reason, requested_by: request.requestedBy, trigger: request.trigger, canaryId: canary.id, generation: key.generation };
   if (gate.kind === 'refused') {
     await deps.audit.append({ ts: now, action: BLOCKED_ACTION.refused, actorUid, targetId: canary.release, meta: { ...base, reason: gate.reason } }, keyOf('rollback_refused', key));
-    await deps.canaries.update(canary.id, { status: 'rollback_failed', 'rollout.frozen': true, rollback: { generation: key.generation, target: null, error: gate.reason } }, { by: 'rollback' });
+    await deps.canaries.update(canary.id, { status: 'rollback_failed', 'rollout.frozen': true, rollback: { generation: key.generation, target: null, error: gate.reason } });
     return 'refused';
   }
   const action = gate.kind === 'breaker_open' ? BLOCKED_ACTION.breaker_open : BLOCKED_ACTION[gate.why];
@@ -154,6 +154,6 @@ export async function finishBlocked(
       target: gate.plan.rollbackTo,
       steps: Object.fromEntries(steps.map((s) => [s.name, gate.kind === 'recorded_only' ? 'dry_run' : 'pending'])),
     },
-  }, { by: 'rollback' });
+  });
   return gate.kind;
 }

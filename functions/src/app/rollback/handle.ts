@@ -1,7 +1,9 @@
 import type { Canary, RollbackRequest } from '../../core/canary';
 import type { RollbackStepName } from '../../ports/platform';
 import type { RollbackKey, RollbackPlan } from '../../ports/rollback-ledger';
+import { isCanaryConflict } from '../../ports/canary-store';
 import type { RollbackDeps } from './deps';
+import { fencedCanaryStore } from './fenced-store';
 import { finishBlocked, finishCompleted, finishFailed, startRollingBack, stepSummary } from './finish';
 import { contextOf, passGates } from './gates';
 import { runSteps, type StepState } from './run-steps';
@@ -44,7 +46,12 @@ export async function handleRollback(deps: RollbackDeps, canaryId: string, holde
     // The first holder has no predecessor, so what it read is still the latest word.
     const again = first ? read : await deps.canaries.get(canaryId);
     if (!again?.ok || !ACTIVE.has(again.canary.status) || again.canary.rollbackRequest?.generation !== key.generation) return 'nothing_to_do';
-    return await proceed(deps, key, lease.attempt.attempt, again.canary, again.canary.rollbackRequest);
+    // Every canary write of this attempt is fenced by it: once taken over, this holder writes nothing.
+    const fenced: RollbackDeps = { ...deps, canaries: fencedCanaryStore(deps.canaries, lease.fence) };
+    return await proceed(fenced, key, lease.attempt.attempt, again.canary, again.canary.rollbackRequest);
+  } catch (err) {
+    if (isCanaryConflict(err) && err.reason === 'fenced') return 'held_elsewhere';
+    throw err;
   } finally {
     await deps.ledger.release(key, lease.attempt.attempt, deps.clock.now()).catch(() => undefined);
   }
@@ -107,7 +114,7 @@ async function updateSummaryIfChanged(deps: RollbackDeps, canary: Canary, states
   const summary = stepSummary(states);
   const before = canary.rollback?.steps ?? {};
   const same = Object.keys(summary).length === Object.keys(before).length && Object.entries(summary).every(([k, v]) => before[k] === v);
-  if (!same) await deps.canaries.update(canary.id, { 'rollback.steps': summary, status: 'rolling_back' }, { by: 'rollback' });
+  if (!same) await deps.canaries.update(canary.id, { 'rollback.steps': summary, status: 'rolling_back' });
 }
 
 /** R6: a document that fails its schema is quarantined once, audited, and never acted on. */

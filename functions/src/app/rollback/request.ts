@@ -1,6 +1,6 @@
 import type { RollbackTrigger } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
-import type { AuditLog, CanaryStore, Clock } from '../../ports';
+import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock } from '../../ports';
 
 export interface RollbackRequestInput {
   canaryId: string;
@@ -28,6 +28,19 @@ export async function requestRollback(
   deps: { canaries: CanaryStore; audit: AuditLog; clock: Clock },
   input: RollbackRequestInput,
 ): Promise<RollbackRequestOutcome> {
+  // The request is written on the version it was judged from; overtaken (a tick, another request,
+  // the rollback moving on), it is judged again from the new version: a request is never lost
+  // and never lands on a state it did not see (C1, C2).
+  for (let tries = 1; ; tries++) {
+    try {
+      return await requestOnce(deps, input);
+    } catch (err) {
+      if (!isCanaryConflict(err) || err.reason !== 'changed' || tries >= 5) throw err;
+    }
+  }
+}
+
+async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock: Clock }, input: RollbackRequestInput): Promise<RollbackRequestOutcome> {
   const read = await deps.canaries.get(input.canaryId);
   if (!read) return { status: 'not_found' };
   if (!read.ok) return { status: 'refused', reason: `canary document is invalid: ${read.error}` };
@@ -87,7 +100,7 @@ export async function requestRollback(
       trigger: input.trigger,
       ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
     },
-  });
+  }, { ifVersion: read.version });
   // Its own entry, once per generation: "rollback requested" is news before the rollback has run.
   await deps.audit.append(
     {

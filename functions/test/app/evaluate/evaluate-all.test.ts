@@ -144,9 +144,9 @@ describe('evaluateAll (in-memory ports)', () => {
   it('isolates a canary whose evaluation throws', async () => {
     const store = new MemoryCanaryStore();
     const failing = Object.assign(Object.create(store) as MemoryCanaryStore, {
-      recordEvaluation: async (id: string, key: string, record: Parameters<MemoryCanaryStore['recordEvaluation']>[2]) => {
+      update: async (id: string, patch: Record<string, unknown>, options: Parameters<MemoryCanaryStore['update']>[2]) => {
         if (id === 'bad') throw new Error('store exploded');
-        return store.recordEvaluation(id, key, record);
+        return store.update(id, patch, options);
       },
     });
     const h = harness({ canaries: failing });
