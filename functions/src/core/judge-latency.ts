@@ -9,7 +9,7 @@ import {
 import type { Levels } from './judge-rate';
 import { lastWindows, scanHorizons } from './pool';
 import { binomialLowerTail, binomialUpperTail } from './stats';
-import type { WindowSample } from './types';
+import type { Histogram, WindowSample } from './types';
 
 export interface LatencyJudgement {
   /** green: the canary's quantile is below the limit with confidence over the recent windows. */
@@ -23,7 +23,7 @@ export interface LatencyJudgement {
    * The newest window as a rate for the sequential test and the bake: canary requests (n), those
    * certainly above the limit (k, for red) and those possibly above it (kGreen, for green).
    */
-  newest: { n: number; k: number; kGreen: number } | null;
+  newest: { n: number; k: number; kGreen: number; allowed: number } | null;
 }
 
 export interface LatencyTest {
@@ -42,7 +42,8 @@ export interface LatencyTest {
  * errors go against calling red.
  */
 export function judgeLatency(history: readonly WindowSample[], end: number, windowMs: number, test: LatencyTest, levels: Levels & { baselineAlpha: number }): LatencyJudgement {
-  const newestWithLatency = [...history].reverse().find((w) => w.canary?.latencyMs)?.canary?.latencyMs;
+  let newestWithLatency: Histogram | undefined;
+  for (let i = history.length - 1; i >= 0 && !newestWithLatency; i--) newestWithLatency = history[i]!.canary?.latencyMs;
   if (!newestWithLatency) return { status: 'inconclusive', canary: null, baseline: null, alarmed: false, newest: null };
   const bounds = newestWithLatency.bounds;
   const all = lastWindows(history, end, windowMs, test.windows);
@@ -63,20 +64,34 @@ export function judgeLatency(history: readonly WindowSample[], end: number, wind
   let alarmed = false;
   let newest: LatencyJudgement['newest'] = null;
   let seen: { canary: number | null; baseline: number | null } | null = null;
+  // The suffixes are nested: merge them newest first, one window at a time.
+  let c: Histogram | null = null;
+  let b: Histogram | null = null;
+  let taken = 0;
   for (const h of horizons) {
-    const ws = lastWindows(history, end, windowMs, h);
-    const c = mergeHistograms(bounds, ws.map((w) => w.canary?.latencyMs));
-    const b = mergeHistograms(bounds, ws.map((w) => w.baseline?.latencyMs));
-    const upper = b ? quantileUpperBound(b, test.q, levels.baselineAlpha) : null;
+    const from = end - h * windowMs - 1;
+    for (; taken < all.length && all[all.length - 1 - taken]!.start >= from; taken++) {
+      const w = all[all.length - 1 - taken]!;
+      c = mergeHistograms(bounds, [c ?? undefined, w.canary?.latencyMs]);
+      b = mergeHistograms(bounds, [b ?? undefined, w.baseline?.latencyMs]);
+    }
     if (!c || total(c) === 0 || upperAll === null) continue;
     // A recent baseline whose quantile lies in the open top bucket has no upper bound: the canary
     // cannot be shown slower than it (an identical canary was called red when this read as 0).
     if (b && total(b) > 0 && (quantile(b, test.q) ?? 0) >= bounds.at(-1)!) continue;
+    const floor = upperAll * (1 + test.increase);
+    // Below the floor's tail share nothing can be significant, whatever the recent baseline adds.
+    if (h !== 1 && countCertainlyAtOrAbove(c, floor) <= total(c) * tail) continue;
+    const upper = b ? quantileUpperBound(b, test.q, levels.baselineAlpha) : null;
     // A recent baseline too thin to bound its quantile cannot lower the bar, nor need it raise it.
     const limit = Math.max(upper ?? 0, upperAll) * (1 + test.increase);
-    if (h === 1) newest = { n: total(c), k: countCertainlyAtOrAbove(c, limit), kGreen: countPossiblyAbove(c, upperAll * (1 + test.increase)) };
-    const p = binomialUpperTail(countCertainlyAtOrAbove(c, limit), total(c), tail);
-    if (p < levels.yellowAlpha / m) {
+    if (h === 1) {
+      // As for rates, the release is blamed only for what exceeds its baseline in the same window.
+      const baseShare = b && total(b) > 0 ? countCertainlyAtOrAbove(b, limit) / total(b) : 0;
+      newest = { n: total(c), k: countCertainlyAtOrAbove(c, limit), kGreen: countPossiblyAbove(c, floor), allowed: Math.max(tail, baseShare) };
+    }
+    const above = countCertainlyAtOrAbove(c, limit);
+    if (above > total(c) * tail && binomialUpperTail(above, total(c), tail) < levels.yellowAlpha / m) {
       alarmed = true;
       seen ??= { canary: quantile(c, test.q), baseline: b ? quantile(b, test.q) : show.baseline };
     }

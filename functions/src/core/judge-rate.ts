@@ -52,12 +52,24 @@ export function judgeRate(history: readonly WindowSample[], end: number, windowM
   let alarmed = false;
   let worse = false;
   let shown: { canary: number | null; baseline: number | null; pooled: Pooled | null; windows: number } | null = null;
+  // The suffixes are nested: pool them newest first, one window at a time.
+  const c: Pooled = { n: 0, k: 0 };
+  let taken = 0;
   for (const h of horizons) {
-    const ws = lastWindows(history, end, windowMs, h);
-    const c = poolSide(ws, 'canary', test.pick);
-    if (!c || binomialUpperTail(c.k, c.n, t) >= levels.yellowAlpha / m) continue;
+    const from = end - h * windowMs - 1;
+    for (; taken < all.length && all[all.length - 1 - taken]!.start >= from; taken++) {
+      const s = all[all.length - 1 - taken]!.canary;
+      const p = s ? test.pick(s) : null;
+      if (p) {
+        c.n += p.n;
+        c.k += p.k;
+      }
+    }
+    // At or below the threshold's mean no count is significant: skip the exact tail.
+    if (c.n === 0 || c.k <= c.n * t || binomialUpperTail(c.k, c.n, t) >= levels.yellowAlpha / m) continue;
+    const ws = all.slice(all.length - taken);
     const b = poolSide(ws, 'baseline', test.pick);
-    shown ??= { canary: c.k / c.n, baseline: b ? b.k / b.n : null, pooled: c, windows: h };
+    shown ??= { canary: c.k / c.n, baseline: b ? b.k / b.n : null, pooled: { ...c }, windows: h };
     alarmed = true;
     if (b && binomialUpperTail(b.k, b.n, t) < levels.yellowAlpha / m) baselineFailing = true;
     const vs = compareWithBaseline(ws, test.pick, binomialUpperTail);

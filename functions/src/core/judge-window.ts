@@ -1,7 +1,7 @@
 import type { Policy } from '../config/policy-schema';
 import { judgeLatency } from './judge-latency';
 import { judgeRate, type RateJudgement } from './judge-rate';
-import { lastWindows, windowsFor, type Pooled } from './pool';
+import { windowsFor, type Pooled } from './pool';
 import { RATE_METRICS } from './rate-metrics';
 import { latencyReason, rateReason, sharedReason } from './reasons';
 import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
@@ -76,7 +76,8 @@ export function judgeWindow(
   const applies = new Set<MetricName>(policy.platformMetrics[platform]);
   const redLevel = alarmLevel(seq.looks, ev.sequentialRollbackAlpha);
   const pauseLevel = alarmLevel(seq.looks, ev.sequentialPauseAlpha);
-  const newest = lastWindows(history, end, windowMs, 1).at(-1);
+  const last = history.at(-1);
+  const newest = last && last.start >= end - windowMs - 1 && last.start + last.durationMs <= end + 1 ? last : undefined;
   const reasons: string[] = [];
   const evidence: Evidence = { ...seq.evidence };
   const counts: WindowJudgement['counts'] = {};
@@ -124,9 +125,8 @@ export function judgeWindow(
   }, { ...ev, baselineAlpha: ev.latencyBaselineAlpha });
   let latStatus: Verdict = lat.status;
   if (applies.has('p95_latency')) {
-    const tail = 1 - ev.latencyQuantile;
     if (lat.newest) {
-      evidence.p95_latency = updateStatistic(seq.evidence.p95_latency, lat.newest.n, lat.newest.k, tail);
+      evidence.p95_latency = updateStatistic(seq.evidence.p95_latency, lat.newest.n, lat.newest.k, lat.newest.allowed);
       counts.p95_latency = { n: lat.newest.n, k: lat.newest.kGreen };
     }
     latStatus = sequentialStatus(mixtureLog(evidence.p95_latency), redLevel, pauseLevel) ?? lat.status;

@@ -41,8 +41,18 @@ export function cleanSide(side: SideCounts | null | undefined): SideCounts | nul
   return out;
 }
 
+// A tick re-reads the same history windows every minute: each is cleaned once. The result depends
+// only on the window, which callers never mutate after handing it over, so the core stays pure.
+const cleaned = new WeakMap<WindowSample, WindowSample | null>();
+
 /** The window with each side cleaned; a window with a bad start or length is dropped. */
 export function cleanWindow(w: WindowSample): WindowSample | null {
-  if (!w || !Number.isFinite(w.start) || !Number.isFinite(w.durationMs) || w.durationMs <= 0) return null;
-  return { start: w.start, durationMs: w.durationMs, canary: cleanSide(w.canary), baseline: cleanSide(w.baseline) };
+  if (!w || typeof w !== 'object') return null;
+  const known = cleaned.get(w);
+  if (known !== undefined) return known;
+  const out = !Number.isFinite(w.start) || !Number.isFinite(w.durationMs) || w.durationMs <= 0
+    ? null
+    : { start: w.start, durationMs: w.durationMs, canary: cleanSide(w.canary), baseline: cleanSide(w.baseline) };
+  cleaned.set(w, out);
+  return out;
 }
