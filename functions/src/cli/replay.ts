@@ -47,7 +47,7 @@ export function* replayScenario(scenario: Scenario, policy: Policy): Generator<R
   let state = initialRolloutState(policy, scenario.platform, scenario.channel, Date.parse(scenario.start));
   for (let i = 0; i < windows.length; i++) {
     const end = windows[i]!.start + windowMs;
-    const r = evaluateTick({ policy, platform: scenario.platform, state, windows: windows.slice(Math.max(0, i - keep + 1), i + 1), gates: {}, now: end });
+    const r = evaluateTick({ policy, platform: scenario.platform, state, windows: windows.slice(Math.max(0, i - keep + 1), i + 1), gates: scenario.gates ?? {}, now: end });
     state = r.state;
     const e = r.evaluation;
     yield { window: i, t: iso(end), verdict: e.verdict, decision: e.decision, reasons: e.reasons, metrics: rounded(e.metrics) };

@@ -46,6 +46,16 @@ const windowSchema = z.object({
   baseline: sideSchema.nullable().optional(),
 });
 
+/** The external promotion gates as known before window 0 (the fields POST /canaries/{id}/gates takes). */
+const gatesSchema = z.strictObject({
+  loadTestPassed: z.boolean({ error: 'must be a boolean' }).optional(),
+  crossPlatformValidated: z.boolean({ error: 'must be a boolean' }).optional(),
+  securityScanPassed: z.boolean({ error: 'must be a boolean' }).optional(),
+  guardianPassed: z.boolean({ error: 'must be a boolean' }).optional(),
+  userFeedbackScore: z.number({ error: 'must be a number' }).min(0, { error: 'must be >= 0' }).max(5, { error: 'must be <= 5' }).optional(),
+  openP0P1Bugs: count.optional(),
+});
+
 export const scenarioSchema = z.object({
   name: z.string({ error: 'must be a string' }),
   platform: z.enum(['web', 'desktop', 'mobile'], { error: 'must be one of web, desktop, mobile' }),
@@ -55,6 +65,7 @@ export const scenarioSchema = z.object({
   start: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 time' }),
   windowSeconds: z.number({ error: 'must be a number' }).int({ error: 'must be an integer' }).positive({ error: 'must be > 0' }),
   windows: z.array(windowSchema, { error: 'must be an array' }),
+  gates: gatesSchema.optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

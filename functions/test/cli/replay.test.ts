@@ -141,6 +141,23 @@ describe('replay command', () => {
     expect(r.json.at(-1)!.reasons).toEqual(['24 h baked at 10%: rolling out to 25%']);
   });
 
+  it('carries the gates posted before window 0: the alpha example is promoted to beta when its 24-hour bake ends, and waits for them without', () => {
+    const r = replay(join(examples, 'promotion-alpha.json'));
+    expect(r.status).toBe(0);
+    expect(r.json).toHaveLength(288);
+    expect(r.json.at(-1)).toMatchObject({ window: 287, t: '2026-01-06T10:00:00Z', decision: 'promote', reasons: ['24 h baked on alpha: promoting to beta at 25%'] });
+    expect(r.json.slice(0, -1).every((l) => l.decision === 'continue')).toBe(true);
+    const scenario = JSON.parse(readFileSync(join(examples, 'promotion-alpha.json'), 'utf8')) as Record<string, unknown>;
+    const ungated = join(tmp, 'ungated.json');
+    writeFileSync(ungated, JSON.stringify({ ...scenario, gates: { securityScanPassed: true } }));
+    const waiting = replay(ungated);
+    expect(waiting.json.map((l) => l.decision)).not.toContain('promote');
+    expect(waiting.json.at(-1)!.reasons).toEqual(['Promotion waits for: no open P0/P1 bugs']);
+    const bad = join(tmp, 'bad-gates.json');
+    writeFileSync(bad, JSON.stringify({ ...scenario, gates: { userFeedbackScore: 7 } }));
+    expect(replay(bad)).toMatchObject({ status: 2, lines: [], stderr: 'gates.userFeedbackScore: must be <= 5\n' });
+  });
+
   it('takes time from the scenario only: the same file replays identically', () => {
     const a = replay(join(examples, 'shared-incident.json'));
     const b = replay(join(examples, 'shared-incident.json'));

@@ -14,7 +14,7 @@ const BOUNDS = [...Array.from({ length: 24 }, (_, i) => 25 * (i + 1)), 700, 800,
 
 type Shape = (i: number) => { canary: Partial<SideModel> | null; baseline: Partial<SideModel> | null };
 
-function build(seed: number, head: Omit<Scenario, 'windows' | 'windowSeconds' | 'start'>, n: number, base: SideModel, ratio: number, shape: Shape): Scenario {
+function build(seed: number, head: Omit<Scenario, 'windows' | 'windowSeconds' | 'start'>, n: number, base: SideModel, ratio: number, shape: Shape, windowSeconds = 60): Scenario {
   const rng = seeded(seed);
   const windows: Scenario['windows'] = [];
   for (let i = 0; i < n; i++) {
@@ -25,7 +25,7 @@ function build(seed: number, head: Omit<Scenario, 'windows' | 'windowSeconds' | 
       : null;
     windows.push({ canary, baseline });
   }
-  return { ...head, start: '2026-01-05T10:00:00Z', windowSeconds: 60, windows };
+  return { ...head, start: '2026-01-05T10:00:00Z', windowSeconds, windows };
 }
 
 const web: SideModel = { requests: 300, errorRate: 0.008, sessions: 0, crashRate: 0, latencyScale: 1 };
@@ -55,6 +55,15 @@ export const EXAMPLES: Record<string, Scenario> = {
     canary: { crashRate: i < 6 ? 0.001 : 0.08 },
     baseline: {},
   })),
+  // A whole 24-hour alpha bake in five-minute windows, gates posted before window 0: promoted to beta.
+  'promotion-alpha': build(8, {
+    name: 'Healthy web canary baked 24 h on alpha with its exit gates passed: promoted to beta',
+    platform: 'web',
+    channel: 'alpha',
+    release: 'v29.1.0',
+    previousRelease: 'v29.0.0',
+    gates: { securityScanPassed: true, openP0P1Bugs: 0 },
+  }, 300, { ...web, requests: 1500 }, 9, () => same, 300),
 };
 
 /** Pretty enough to read: the header one field a line, each window on one line. */
