@@ -1,6 +1,8 @@
 import type { RunningFirestoreServer } from './firestore-server';
+import type { RunningOfficialEmulator } from './official-emulator';
 
 export default async function globalTeardown(): Promise<void> {
-  const server = (globalThis as Record<string, unknown>).__cgFirestoreServer as RunningFirestoreServer | undefined;
-  server?.stop();
+  const g = globalThis as Record<string, unknown>;
+  (g.__cgFirestoreServer as RunningFirestoreServer | undefined)?.stop();
+  (g.__cgOfficialEmulator as RunningOfficialEmulator | undefined)?.stop();
 }
