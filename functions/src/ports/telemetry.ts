@@ -1,3 +1,4 @@
+import type { WindowCounts } from '../core/telemetry-bounds';
 import type { Platform } from '../core/types';
 
 /**
@@ -66,15 +67,8 @@ export interface TelemetryAggregates {
 // ---- The writing side: the ingest function's group commit ----
 
 /** One accepted window of one report, already validated; latency sparse as [bucket, count]. */
-export interface ReportWindow {
+export interface ReportWindow extends WindowCounts {
   minute: number;
-  requests: number;
-  errors: number;
-  clientErrors: number;
-  successes: number;
-  sessions: number;
-  crashes: number;
-  latency: [number, number][];
 }
 
 /** The answer of a recorded batch, returned again (200) for every retry of it. */
