@@ -19,13 +19,28 @@ export interface MinuteCaps {
   crashesPerMinute: number;
 }
 
-export interface WindowCounts {
+/** The counts of the wire format's window (shared/spec/telemetry-format.md), without latency. */
+export interface ScalarCounts {
   requests: number;
   errors: number;
   clientErrors: number;
   successes: number;
   sessions: number;
   crashes: number;
+}
+
+/** Adds `more` into `into`, field by field: aggregates of one release grow only this way. */
+export function addScalarCounts(into: ScalarCounts, more: ScalarCounts): void {
+  into.requests += more.requests;
+  into.errors += more.errors;
+  into.clientErrors += more.clientErrors;
+  into.successes += more.successes;
+  into.sessions += more.sessions;
+  into.crashes += more.crashes;
+}
+
+export interface WindowCounts extends ScalarCounts {
+  /** Sparse [bucket, count] over the standard buckets. */
   latency: [number, number][];
 }
 

@@ -1,4 +1,4 @@
-import type { WindowCounts } from '../core/telemetry-bounds';
+import type { ScalarCounts, WindowCounts } from '../core/telemetry-bounds';
 import type { Platform } from '../core/types';
 
 /**
@@ -8,16 +8,8 @@ import type { Platform } from '../core/types';
  */
 
 /** Counts of one release in one minute, summed over every install that reported it. */
-export interface TelemetryCounts {
-  requests: number;
-  errors: number;
-  /** 4xx answers (absent in a report: 0). */
-  clientErrors: number;
-  /** Requests that completed the user's task (absent in a report: requests - errors). */
-  successes: number;
-  /** Sessions started; 0 when no install reported sessions (then the crash rate has no data). */
-  sessions: number;
-  crashes: number;
+/** clientErrors absent in a report count 0, successes requests - errors; sessions 0 means the crash rate has no data. */
+export interface TelemetryCounts extends ScalarCounts {
   /** Dense, 91 counts over the standard buckets (core/latency-buckets.ts). */
   latency: number[];
 }

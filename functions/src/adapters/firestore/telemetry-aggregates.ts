@@ -1,6 +1,7 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import { LATENCY_BUCKET_COUNT } from '../../core/latency-buckets';
+import { addScalarCounts } from '../../core/telemetry-bounds';
 import type { TelemetryAggregates, TelemetryMinute } from '../../ports';
 import { formatSchemaError } from './schema-error';
 import { MinuteDocSchema, minutesOf } from './telemetry-layout';
@@ -55,12 +56,7 @@ export function createFirestoreTelemetryAggregates(db: Firestore): TelemetryAggr
           };
           minutes.set(d.minute, m);
         }
-        m.requests += d.t.requests;
-        m.errors += d.t.errors;
-        m.clientErrors += d.t.clientErrors;
-        m.successes += d.t.successes;
-        m.sessions += d.t.sessions;
-        m.crashes += d.t.crashes;
+        addScalarCounts(m, d.t);
         m.cappedWindows += d.t.cappedWindows;
         for (const [bucket, count] of Object.entries(d.l)) if (Number(bucket.slice(1)) < LATENCY_BUCKET_COUNT) m.latency[Number(bucket.slice(1))]! += count;
         for (const [h, e] of Object.entries(d.i)) {

@@ -1,5 +1,5 @@
 import { FieldPath, Timestamp, type DocumentReference, type Firestore } from 'firebase-admin/firestore';
-import { boundWindow } from '../../core/telemetry-bounds';
+import { addScalarCounts, boundWindow } from '../../core/telemetry-bounds';
 import type { BatchOutcome, IngestAnswer, PendingBatch, TelemetryStore } from '../../ports';
 import {
   DEFAULT_RETENTION_MS,
@@ -111,12 +111,7 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
             entry.s = bounded.after.sessions;
             entry.c = bounded.after.crashes;
             const t = doc.totals;
-            t.requests += bounded.add.requests;
-            t.errors += bounded.add.errors;
-            t.clientErrors += bounded.add.clientErrors;
-            t.successes += bounded.add.successes;
-            t.sessions += bounded.add.sessions;
-            t.crashes += bounded.add.crashes;
+            addScalarCounts(t, bounded.add);
             t.windows += 1;
             if (bounded.capped) t.cappedWindows += 1;
             for (const [bucket, count] of bounded.add.latency) doc.latency[`b${bucket}`] = (doc.latency[`b${bucket}`] ?? 0) + count;
