@@ -40,6 +40,7 @@ import { SteppedClock } from './local/virtual-clock';
 import { quietStructuredLogs } from './local/quiet-logs';
 import { localMode, localWiring } from './local/wiring';
 import { printAuditTrail, sealAndVerify } from './local/audit-summary';
+import { pickMount, type LocalMount } from './local/mounts';
 
 async function main(): Promise<void> {
   const options = readLocalOptions(process.argv.slice(2), process.env);
@@ -70,13 +71,15 @@ async function main(): Promise<void> {
     ...telemetryDeps(db, clock, { verifyAppCheck: (token) => import('firebase-admin/app-check').then(({ getAppCheck }) => getAppCheck().verifyToken(token)) }),
     log: (record) => out.line(`  telemetry: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}`),
   });
-  const server: Server = createServer((req, res) => ((req.url ?? '').split('?')[0] === TELEMETRY_PATH ? ingest : api)(req, res)).listen(options.port, '127.0.0.1');
+  const mounts: LocalMount[] = [{ prefix: TELEMETRY_PATH, handler: ingest }];
+  const server: Server = createServer((req, res) => (pickMount(mounts, req.url)?.handler ?? api)(req, res)).listen(options.port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   out.line(`Canary Guardian, local runner (project ${options.projectId}, Firestore ${process.env.FIRESTORE_EMULATOR_HOST}${firestore ? ' in-process' : ''})`);
   out.line(`API listening on ${baseUrl}   key: ${options.apiKey}`);
   for (const note of mode.notes) out.line(`note: ${note}`);
+  for (const mount of mounts) if (mount.describe) out.line(mount.describe(baseUrl));
   out.line(`scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms)`);
   out.line('try:');
   for (const cmd of curlExamples(baseUrl, options.apiKey, scenario)) out.line(`  ${cmd}`);
