@@ -1,5 +1,6 @@
 import { startFirestoreServer } from './firestore-server';
 import { officialOnlyTestFiles, startOfficialEmulator } from './official-emulator';
+import { chromiumPath } from './browser';
 
 /**
  * Gives every integration test a Firestore-protocol server: the official emulator when
@@ -9,6 +10,7 @@ import { officialOnlyTestFiles, startOfficialEmulator } from './official-emulato
  * which). Workers inherit the environment variable; each test file then uses its own project id.
  */
 export default async function globalSetup(): Promise<void> {
+  if (!chromiumPath) process.stdout.write('\nBrowser: no chromium here (apt-get install chromium, or CHROMIUM_PATH): the browser tests are skipped\n');
   if (process.env.FIRESTORE_EMULATOR_HOST) {
     process.env.CG_OFFICIAL_EMULATOR = '1';
     return;
