@@ -3,10 +3,12 @@ import type { JWTVerifyGetKey } from 'jose';
 import * as logger from 'firebase-functions/logger';
 import { z } from 'zod';
 import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreIdempotencyStore, createFirestoreIncidentStore, getDb } from '../adapters/firestore';
+import { createFirestoreAuditSealStore } from '../adapters/firestore/audit-seal-store';
+import { createFirestoreNotificationOutbox } from '../adapters/firestore/notification-outbox';
 import { createGitHubClient } from '../adapters/github/client';
 import { createGitHubGuardianFacts } from '../adapters/github/guardian-facts';
 import { API_KEYS, DEFAULT_REPOSITORY, GITHUB_API_URL, GITHUB_TOKEN, OIDC_POLICY } from '../config/params';
-import { createAuthenticator } from '../http/auth';
+import { createAuthenticator, type FirebaseIdClaims } from '../http/auth';
 import type { ApiDeps } from '../http/deps';
 import { parseOidcPolicy } from '../http/oidc-policy';
 import { systemClock } from '../ports';
@@ -43,6 +45,12 @@ function remoteKeys(url: string): JWTVerifyGetKey {
   };
 }
 
+/** The status page's admins' ID tokens, checked by firebase-admin (loaded on the first one). */
+async function verifyFirebaseIdToken(token: string): Promise<FirebaseIdClaims> {
+  const [{ getAuth }, { firebaseIdTokenVerifier }] = await Promise.all([import('firebase-admin/auth'), import('../http/firebase-id-token')]);
+  return firebaseIdTokenVerifier(() => getAuth())(token);
+}
+
 /**
  * The API's production collaborators: Firestore adapters, GitHub through Octokit, API keys from
  * Secret Manager and the OIDC allow-list from OIDC_POLICY. Built on the first request (params and
@@ -65,7 +73,10 @@ export function productionApiDeps(): ApiDeps {
     authenticate: createAuthenticator({
       apiKeys: apiKeysReader(),
       ...(oidcPolicy ? { oidc: { policy: oidcPolicy, keys: remoteKeys(oidcPolicy.jwksUrl ?? `${oidcPolicy.issuer}/.well-known/jwks`) } } : {}),
+      firebase: { verifyIdToken: verifyFirebaseIdToken },
     }),
+    auditTrail: createFirestoreAuditSealStore(db),
+    outbox: createFirestoreNotificationOutbox(db),
     // The same steps (and config/rollback) the rollback runs, so readiness proves what will run.
     rollbackActuators: async () => (await import('./rollback-wiring')).productionRollbackDeps().then((d) => d.actuators),
     ...(DEFAULT_REPOSITORY.value() ? { defaultRepository: DEFAULT_REPOSITORY.value() } : {}),

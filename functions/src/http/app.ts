@@ -13,6 +13,7 @@ import { registerGuardianRoutes } from './routes/guardian';
 import { registerOpenApiRoute } from './routes/openapi';
 import { registerIncidentRoutes } from './routes/incidents';
 import { registerRollbackRoutes } from './routes/rollback';
+import { registerStatusPageRoutes } from './routes/status-page';
 
 const NO_CONFIG: ConfigStore = { get: async () => null };
 
@@ -103,6 +104,10 @@ export function createApp(deps: ApiDeps): express.Express {
         return sendJson(res, result.status, result.body, result.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       }
       res.locals.caller = result.caller;
+      // A status page sign-in reads; changes come from CI (API key, OIDC) where they are reviewed and audited.
+      if (result.caller.kind === 'firebase' && req.method !== 'GET' && req.method !== 'HEAD') {
+        return sendJson(res, 403, { error: 'forbidden', detail: 'a status page sign-in can only read; use an API key or a CI token to change anything' });
+      }
       const wait = limiter(result.caller.actor);
       if (wait > 0) return sendJson(res, 429, { error: 'rate_limited', retryAfterSeconds: wait }, { 'Retry-After': String(wait) });
       next();
@@ -121,6 +126,7 @@ export function createApp(deps: ApiDeps): express.Express {
   registerOpenApiRoute(router);
   registerRollbackRoutes(router, deps);
   registerIncidentRoutes(router, deps);
+  registerStatusPageRoutes(router, deps);
   app.use(router);
 
   app.use((req: Request, res: Response) => {

@@ -7,7 +7,8 @@ import type { OidcPolicy } from './oidc-policy';
 /** Who made a request. `actor` is what audit entries record as actorUid; never a secret. */
 export interface Caller {
   actor: string;
-  kind: 'api_key' | 'oidc';
+  /** `firebase`: a person signed in to the status page (Firebase Auth ID token with the `admin` claim); reads only. */
+  kind: 'api_key' | 'oidc' | 'firebase';
   /** OIDC token id: part of the idempotency key of the request's side effects (H4). */
   jti?: string;
 }
@@ -28,6 +29,52 @@ export interface AuthOptions {
     /** Tests pin the verification time. */
     currentDate?: () => Date;
   };
+  /**
+   * Firebase Auth ID tokens of the status page's admins: firebase-admin's verifyIdToken (signature,
+   * project, expiry) in production; the `admin` custom claim is checked here.
+   */
+  firebase?: { verifyIdToken: (token: string) => Promise<FirebaseIdClaims> };
+}
+
+/** The verified claims of a Firebase ID token that this API reads. */
+export interface FirebaseIdClaims {
+  uid: string;
+  email?: string;
+  admin?: unknown;
+}
+
+const FIREBASE_ISSUER = 'https://securetoken.google.com/';
+
+/** The unverified `iss` of a JWT, only to pick which verifier checks it (that verifier checks it again). */
+function unverifiedIssuer(token: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    return typeof payload.iss === 'string' ? payload.iss : '';
+  } catch {
+    return '';
+  }
+}
+
+/** firebase-admin's error codes, as the field the caller should look at. */
+function firebaseClaimOf(err: unknown): string {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (code === 'auth/id-token-expired') return 'exp';
+  if (code === 'auth/id-token-revoked') return 'revoked';
+  if (code === 'auth/argument-error' && /signature/i.test(String((err as Error)?.message))) return 'signature';
+  if (code === 'auth/argument-error' && /"aud"/.test(String((err as Error)?.message))) return 'aud';
+  return 'token';
+}
+
+async function firebaseCaller(verify: NonNullable<AuthOptions['firebase']>['verifyIdToken'], token: string): Promise<AuthResult> {
+  let claims: FirebaseIdClaims;
+  try {
+    claims = await verify(token);
+  } catch (err) {
+    return { ok: false, status: 401, body: { error: 'invalid_token', claim: firebaseClaimOf(err) } };
+  }
+  if (claims.admin !== true) return { ok: false, status: 403, body: { error: 'forbidden', claim: 'admin', detail: 'this account has no admin claim (npm run admin:grant -- <email>)' } };
+  // The uid is the stable name (an e-mail can change); kept to safe characters, it may reach logs.
+  return { ok: true, caller: { actor: `firebase:${claims.uid.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 128)}`, kind: 'firebase' } };
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
@@ -70,13 +117,14 @@ function allowed(policy: OidcPolicy, claims: JWTPayload): string | null {
   return null;
 }
 
-/** Builds the check every request passes first: an API key, or a GitHub Actions OIDC token. */
+/** Builds the check every request passes first: an API key, a GitHub Actions OIDC token, or an admin's Firebase ID token. */
 export function createAuthenticator(options: AuthOptions): Authenticator {
   return async (authorization): Promise<AuthResult> => {
     if (!authorization) return { ok: false, status: 401, body: { error: 'unauthenticated', missing: 'authorization header' } };
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
     if (!m) return { ok: false, status: 401, body: { error: 'unauthenticated', missing: 'bearer token', expected: 'Authorization: Bearer <key or OIDC token>' } };
     const token = m[1];
+    if (options.firebase && JWT_SHAPE.test(token) && unverifiedIssuer(token).startsWith(FIREBASE_ISSUER)) return firebaseCaller(options.firebase.verifyIdToken, token);
     if (options.oidc && JWT_SHAPE.test(token)) {
       const { jwtVerify } = await import('jose');
       const { policy, keys, currentDate } = options.oidc;

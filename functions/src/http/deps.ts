@@ -1,4 +1,5 @@
-import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, IdempotencyStore, IncidentStore, RollbackActuators } from '../ports';
+import type { AuditLog, CanaryStore, Clock, ConfigStore, GitHubFacts, IdempotencyStore, IncidentStore, NotificationOutbox, RollbackActuators } from '../ports';
+import type { AuditTrailSource } from '../ports/audit-seal';
 import type { RolloutState } from '../core/canary';
 import type { Channel, Platform } from '../core/types';
 import type { Authenticator } from './auth';
@@ -36,6 +37,11 @@ export interface ApiDeps {
    * refused with 503 (never run without the guarantee it asked for).
    */
   idempotency?: IdempotencyStore;
+  // --- the status page (issue 16). Absent: those routes answer 503.
+  /** Every digest and entry of the audit trail, for GET /audit/seal ("verified up to ..."). */
+  auditTrail?: AuditTrailSource;
+  /** Dead-lettered notifications, for GET /notifications/dead. */
+  outbox?: Pick<NotificationOutbox, 'deadLetters'>;
   /** Where the one structured record per request goes; firebase-functions/logger by default. */
   log?: LogSink;
 }

@@ -152,3 +152,13 @@ export const IncidentListQuery = z.strictObject({
 });
 
 export const IdempotencyKeyHeader = z.string().regex(/^[\x21-\x7e]{1,200}$/, { error: 'printable ASCII, 1-200 characters' });
+
+/** GET /canaries/{id}/evaluations: newest first; `before` is the `next` of the previous page (a schedule time, ms). */
+export const EvaluationHistoryQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().min(0).max(8.64e15).optional(),
+});
+
+export const DeadLetterQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});

@@ -98,8 +98,8 @@ export interface CanaryStore {
    * schedule time, so it is also the tick's claim: false when another run already decided it.
    */
   recordEvaluation(id: string, key: string, record: EvaluationRecord): Promise<boolean>;
-  /** Newest first. */
-  listEvaluations(id: string, limit: number): Promise<EvaluationRecord[]>;
+  /** Newest first; with `before`, only those whose scheduleTime is earlier (the next page). */
+  listEvaluations(id: string, limit: number, before?: number): Promise<EvaluationRecord[]>;
 }
 
 /** One tick's decision, as kept in the evaluation history (bounded by a TTL on `expireAt`). */

@@ -104,8 +104,11 @@ export class MemoryCanaryStore implements CanaryStore {
     return true;
   }
 
-  async listEvaluations(id: string, limit: number): Promise<EvaluationRecord[]> {
-    return [...(this.evaluations.get(id)?.values() ?? [])].sort((a, b) => b.scheduleTime - a.scheduleTime).slice(0, limit);
+  async listEvaluations(id: string, limit: number, before?: number): Promise<EvaluationRecord[]> {
+    return [...(this.evaluations.get(id)?.values() ?? [])]
+      .filter((e) => before === undefined || e.scheduleTime < before)
+      .sort((a, b) => b.scheduleTime - a.scheduleTime)
+      .slice(0, limit);
   }
 }
 

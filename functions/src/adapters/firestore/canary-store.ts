@@ -176,8 +176,9 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       }
     },
 
-    async listEvaluations(id, limit) {
-      const snap = await buildQuery(canaries.doc(id).collection('evaluations'), 'evaluationsNewest', { limit }).get();
+    async listEvaluations(id, limit, before) {
+      const range = before === undefined ? [] : [{ op: '<' as const, value: before }];
+      const snap = await buildQuery(canaries.doc(id).collection('evaluations'), 'evaluationsNewest', { limit, range }).get();
       const out: EvaluationRecord[] = [];
       for (const doc of snap.docs) {
         const parsed = evaluationFromDoc(doc.data());

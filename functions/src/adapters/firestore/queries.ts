@@ -46,7 +46,8 @@ export const QUERY_SHAPES = {
   canariesByPlatformAndStatus: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['platform', 'status'], orderBy: [] },
   // Rolled-back canaries whose recovery the evaluator still watches (equality only: no composite index).
   canariesWatchingRecovery: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['status', 'recoveryWatch'], orderBy: [] },
-  evaluationsNewest: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], orderBy: [{ field: 'scheduleTime', direction: 'desc' }] },
+  /** A canary's decisions, newest first; the status page pages back with `scheduleTime < before`. */
+  evaluationsNewest: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], range: 'scheduleTime', orderBy: [{ field: 'scheduleTime', direction: 'desc' }] },
   /** Notification outbox items whose (next) delivery is due: the sweeper's query. */
   outboxDue: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['status'], range: 'nextAttemptAt', orderBy: [{ field: 'nextAttemptAt', direction: 'asc' }] },
   /** Outbox items in one status, newest first (dead letters for the status page). */

@@ -15,6 +15,6 @@ export function fencedCanaryStore(store: CanaryStore, fence: Fence): CanaryStore
     markInvalid: (id, error, options) => store.markInvalid(id, error, options),
     claim: (id, key, data) => store.claim(id, key, data),
     recordEvaluation: (id, key, record) => store.recordEvaluation(id, key, record),
-    listEvaluations: (id, limit) => store.listEvaluations(id, limit),
+    listEvaluations: (id, limit, before) => store.listEvaluations(id, limit, before),
   };
 }

@@ -3,6 +3,8 @@ import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreCon
 import { createGitHubIncidentIssues } from '../../adapters/github/incident-issue';
 import { createTelemetryMetricsSource } from '../../adapters/telemetry/source';
 import { createFirestoreLease } from '../../adapters/firestore/lease';
+import { createFirestoreAuditSealStore } from '../../adapters/firestore/audit-seal-store';
+import { createFirestoreNotificationOutbox } from '../../adapters/firestore/notification-outbox';
 import { createFirestoreRollbackLedger } from '../../adapters/firestore/rollback-ledger';
 import { createGitHubClient } from '../../adapters/github/client';
 import { createGitHubGuardianFacts } from '../../adapters/github/guardian-facts';
@@ -96,7 +98,10 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
           ),
         }
       : {}),
+    // Locally the runner's key is enough, for CI calls and for the status page alike.
     authenticate: createAuthenticator({ apiKeys: () => ({ local: options.apiKey }) }),
+    auditTrail: createFirestoreAuditSealStore(db),
+    outbox: createFirestoreNotificationOutbox(db),
     defaultRepository: options.github.repository,
     initialRollout: (platform, channel, now) => initialRolloutState(defaultPolicy, platform, channel, now),
     // Readiness reads the real platforms: only when they are real (a dry run has no token to prove).

@@ -3,7 +3,11 @@ import { updateGates } from '../../app/canaries/gates';
 import { runReadinessOnDemand } from '../../app/canaries/readiness';
 import { registerCanary } from '../../app/canaries/register';
 import type { LoadedPolicy } from '../../app/guardian/policy-loader';
+import { loadPolicy } from '../../app/evaluate/policy-source';
+import { incidentId } from '../../app/incidents/build-report';
 import { defaultPolicy } from '../../config/default-policy';
+import type { Policy } from '../../config/policy-schema';
+import { promotionOutlook } from '../../core/promotion-outlook';
 import { initialRolloutState } from '../../core/tick';
 import type { Channel, Platform } from '../../core/types';
 import type { CanaryRead } from '../../ports';
@@ -16,10 +20,12 @@ import { CanaryIdParam, CanaryListQuery, CanaryRegistrationBody, GatesBody } fro
 /** The shipped rollout policy's first stage, when the caller plugs in no other. */
 const defaultInitialRollout = (platform: Platform, channel: Channel, now: number) => initialRolloutState(defaultPolicy, platform, channel, now);
 
-function view(read: CanaryRead): Record<string, unknown> {
+function view(read: CanaryRead, outlook?: { policy: Policy; now: number }): Record<string, unknown> {
   if (!read.ok) return { id: read.id, status: 'invalid', error: read.error };
   const c = read.canary;
   return {
+    ...(outlook ? { promotion: promotionOutlook(outlook.policy, c, outlook.now) } : {}),
+    incidentId: c.rollback ? incidentId(c.id, c.rollback.generation) : null,
     id: c.id,
     platform: c.platform,
     release: c.release,
@@ -45,6 +51,11 @@ function view(read: CanaryRead): Record<string, unknown> {
 
 /** POST /canaries, GET /canaries, GET /canaries/{id}, POST /canaries/{id}/gates. */
 export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () => Promise<LoadedPolicy>): void {
+  // The rollout policy in force (config/policy over the defaults), for "next promotion and what it waits for".
+  const rolloutMemo = { policy: defaultPolicy };
+  const noLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const outlook = async () => ({ policy: deps.config ? (await loadPolicy(deps.config, rolloutMemo, noLog)).policy : defaultPolicy, now: deps.clock.now() });
+
   router.post('/canaries', idempotent(deps), async (req, res) => {
     const body = parseOr400(CanaryRegistrationBody, req.body, 'body');
     const result = await registerCanary({ ...deps, initialRollout: deps.initialRollout ?? defaultInitialRollout }, body, callerOf(res).actor);
@@ -81,8 +92,8 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
 
   router.get('/canaries', async (req, res) => {
     const query = parseOr400(CanaryListQuery, req.query, 'query');
-    const reads = await deps.canaries.list(query);
-    sendJson(res, 200, { canaries: reads.map(view) });
+    const [reads, at] = await Promise.all([deps.canaries.list(query), outlook()]);
+    sendJson(res, 200, { canaries: reads.map((r) => view(r, at)) });
   });
 
   router.get('/canaries/:id', async (req, res) => {
@@ -90,7 +101,7 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
     const read = await deps.canaries.get(id);
     if (!read) throw new HttpError(404, { error: 'not_found', id });
     const evaluations = read.ok ? await deps.canaries.listEvaluations(id, 5) : [];
-    sendJson(res, 200, { canary: view(read), evaluations });
+    sendJson(res, 200, { canary: view(read, await outlook()), evaluations });
   });
 
   router.post('/canaries/:id/gates', idempotent(deps), async (req, res) => {

@@ -92,6 +92,19 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': ok('{incident}'), '404': errorResponse('No such incident'), ...common },
         },
       },
+      '/canaries/{id}/evaluations': {
+        get: {
+          summary: 'A canary’s evaluation history (every tick’s decision with each metric’s canary, baseline, threshold, bound), newest first; page back with `before` = the previous `next`',
+          parameters: [idParam, ...queryParams(s.EvaluationHistoryQuery)],
+          responses: { '200': ok('{id, evaluations, next}'), '404': errorResponse('No such canary'), ...common },
+        },
+      },
+      '/audit/seal': {
+        get: { summary: 'Verify the audit trail against its hash-chained digests: {ok, verifiedUpTo, sealed, pending, problems}', responses: { '200': ok('{ok, verifiedUpTo, head, problems}'), '503': errorResponse('No seal store'), ...common } },
+      },
+      '/notifications/dead': {
+        get: { summary: 'Dead-lettered notifications, newest first, with each destination’s state and the last error', parameters: queryParams(s.DeadLetterQuery), responses: { '200': ok('{notifications}'), '503': errorResponse('No outbox'), ...common } },
+      },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI 3.0') } } },
     },
   };

@@ -51,6 +51,12 @@ describe('Firestore CanaryStore claims and evaluation history', () => {
     expect(history.map((r) => r.scheduleTime)).toEqual([T0 + 180_000, T0 + 120_000]);
     expect((await store.listEvaluations(canary.id, 10)).map((r) => r.scheduleTime)).toEqual([T0 + 180_000, T0 + 120_000, T0 + 60_000, T0]);
   });
+
+  it('pages back through the history: only records scheduled before the given time', async () => {
+    for (const t of [T0 + 60_000, T0 + 120_000, T0 + 180_000]) await store.recordEvaluation(canary.id, `tick-${t}`, sampleEvaluation(t));
+    expect((await store.listEvaluations(canary.id, 2, T0 + 180_000)).map((r) => r.scheduleTime)).toEqual([T0 + 120_000, T0 + 60_000]);
+    expect((await store.listEvaluations(canary.id, 2, T0 + 60_000)).map((r) => r.scheduleTime)).toEqual([T0]);
+  });
 });
 
 describe('Firestore ConfigStore', () => {

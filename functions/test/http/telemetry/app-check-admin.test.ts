@@ -1,23 +1,10 @@
-import { Agent } from 'node:https';
-import { connect } from 'node:net';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getAppCheck } from 'firebase-admin/app-check';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { FakeHttpServer } from '../../fakes/http-fake';
+import { LoopbackAgent } from '../../support/loopback-agent';
 
-/**
- * firebase-admin fetches App Check keys from the fixed https://firebaseappcheck.googleapis.com/v1/jwks,
- * through the app's `httpAgent`. An agent whose connections go to a plain-HTTP fake on 127.0.0.1
- * lets the real verifier run against keys the test controls (nothing leaves the loopback).
- */
-class LoopbackAgent extends Agent {
-  constructor(private readonly port: number) {
-    super();
-  }
-  override createConnection(): ReturnType<typeof connect> {
-    return connect(this.port, '127.0.0.1');
-  }
-}
+// firebase-admin fetches App Check keys from the fixed https://firebaseappcheck.googleapis.com/v1/jwks.
 
 describe("firebase-admin's App Check verifier against a local JWKS", () => {
   it('accepts a token signed by a published key for this project, and rejects a forged, expired or foreign one', async () => {
