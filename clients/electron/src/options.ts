@@ -1,7 +1,7 @@
 import type { AppLike, NetLike, SessionLike } from './surface';
 import { CHANNELS, validRelease, type Channel } from './wire';
 
-export type ProblemKind = 'config' | 'storage' | 'dropped' | 'retry';
+export type ProblemKind = 'config' | 'storage' | 'dropped' | 'retry' | 'internal';
 
 export interface CanaryTelemetryOptions {
   /** Electron's `app` (or an object shaped like the part of it in surface.ts). */

@@ -51,7 +51,7 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
     try {
       f(...a);
     } catch (err) {
-      problem('storage', err instanceof Error ? err.message : String(err));
+      problem('internal', err instanceof Error ? err.message : String(err));
     }
   };
   const checked = settingsOf(options);
@@ -77,7 +77,9 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
 
   const state: TelemetryState = file.load(randomId);
   let persistTimer: ReturnType<typeof setTimeout> | null = null;
-  let sending: Promise<void> | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | null = null;
+  let queuedForce = false;
   let failures = 0;
   let nextSendAt = 0;
   let stopped = false;
@@ -134,14 +136,20 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
     }
   }
 
-  /** At most one send at a time; the promise never rejects. */
+  /**
+   * One send at a time. A kick while one runs queues one follow-up (which sees every batch sealed
+   * until it starts), so a batch sealed during a send is never left to the next tick. Never rejects.
+   */
   function kick(force = false): Promise<void> {
-    sending ??= sendDue(force)
-      .catch((err: unknown) => problem('storage', String(err)))
-      .finally(() => {
-        sending = null;
-      });
-    return sending;
+    queuedForce ||= force;
+    queued ??= chain.then(() => {
+      queued = null;
+      const f = queuedForce;
+      queuedForce = false;
+      return sendDue(f).catch((err: unknown) => problem('internal', String(err)));
+    });
+    chain = queued;
+    return queued;
   }
 
   const tick = guard(() => {
@@ -237,7 +245,7 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
         sealAndBound(Infinity);
         save();
       })();
-      await (sending ?? kick());
+      await kick();
     },
     stop: () => (stopped ? Promise.resolve() : finish()),
   };
