@@ -41,7 +41,11 @@ const channelSchema = z.strictObject({
     /** The document says "Yellow" for alpha/beta and "Red: Investigate" for stable: see docs/decisions.md. */
     action: z.enum(['pause', 'rollback']),
   }),
-  /** Yellow MTTR target in minutes (monitoring only: measured by the rollback, not by the evaluator). */
+  /**
+   * MTTR target in minutes ("Yellow: Monitor"): an incident on this channel that recovers later (or
+   * never) flags its canary, and no promotion leaves the channel until a person clears the flag; on
+   * the last channel every incident of the rollout must meet it before completion (core/mttr.ts).
+   */
   mttrMinutes: positive.nullable(),
   /**
    * The least canary traffic a stage's bake must have seen before it can pass: requests, and

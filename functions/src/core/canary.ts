@@ -146,6 +146,18 @@ export interface ReadinessSummary {
   unproven: string[];
 }
 
+export interface MttrMissed {
+  incidentId: string;
+  /** Measured minutes; null when recovery was never confirmed. */
+  minutes: number | null;
+  targetMinutes: number;
+  flaggedAt: number;
+  open: boolean;
+  clearedAt?: number;
+  clearedBy?: string;
+  clearReason?: string;
+}
+
 export interface EvaluationSummary extends Evaluation {
   at: number;
   windowStart: number | null;
@@ -188,6 +200,11 @@ export interface Canary {
    * is confirmed recovered or the watch runs out, then clears it (so the watch list stays short).
    */
   recoveryWatch?: boolean;
+  /**
+   * This canary's incident missed its channel's MTTR target (core/mttr.ts). While `open`, no canary
+   * of the platform is promoted out of that channel; a person clears it (POST /canaries/{id}/mttr/clear).
+   */
+  mttrMissed?: MttrMissed;
   /** The last rollback readiness check (at registration, or POST /canaries/{id}/readiness). */
   readiness?: ReadinessSummary;
   /** The message of an invalid document. */

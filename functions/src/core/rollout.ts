@@ -2,6 +2,7 @@ import type { Policy } from '../config/policy-schema';
 import { bakedMs, bakeOf, bakeShortfall, freshBake, pool } from './bake';
 import type { BakeState, GateStatus, RolloutState } from './canary';
 import type { WindowJudgement } from './judge-window';
+import { mttrWaits, type PromotionHolds } from './mttr';
 import { missingGates, stagesFor } from './stages';
 import type { Decision, Platform, RolloutStep } from './types';
 
@@ -47,14 +48,14 @@ function hours(ms: number): string {
  * The rollout state machine: one judged window in, the new position and the effects out.
  * Rollback freezes the release; promotion moves to a new stage, so neither can happen twice.
  */
-export function stepRollout(policy: Policy, platform: Platform, prev: RolloutState, outcome: Outcome, gates: GateStatus): StepResult {
+export function stepRollout(policy: Policy, platform: Platform, prev: RolloutState, outcome: Outcome, gates: GateStatus, holds?: PromotionHolds): StepResult {
   if (prev.frozen) return { state: prev, decision: 'pause', reasons: ['Release was rolled back: no automatic decisions'], effects: [] };
   if (prev.completed) return { state: prev, decision: 'continue', reasons: ['Rollout complete'], effects: [] };
-  const r = step(policy, platform, { ...prev, bake: bakeOf(prev) }, outcome, gates);
+  const r = step(policy, platform, { ...prev, bake: bakeOf(prev) }, outcome, gates, holds);
   return outcome.start === null ? r : holdIfPaused(r, outcome.start, outcome.end);
 }
 
-function step(policy: Policy, platform: Platform, prev: RolloutState & { bake: BakeState }, outcome: Outcome, gates: GateStatus): StepResult {
+function step(policy: Policy, platform: Platform, prev: RolloutState & { bake: BakeState }, outcome: Outcome, gates: GateStatus, holds?: PromotionHolds): StepResult {
   const ev = policy.evaluation;
   const effects: RolloutEffect[] = [];
   const s = { ...zero, ...prev.streaks };
@@ -108,7 +109,7 @@ function step(policy: Policy, platform: Platform, prev: RolloutState & { bake: B
         effects.push({ kind: 'resume' });
         state = { ...state, paused: false, pauseReasons: [] };
       }
-      return promoteIfBaked(policy, platform, state, end, gates, effects);
+      return promoteIfBaked(policy, platform, state, end, gates, effects, holds);
     }
     default: {
       const exhaustive: never = v;
@@ -122,23 +123,34 @@ function step(policy: Policy, platform: Platform, prev: RolloutState & { bake: B
  * (re)started, not paused, and the pooled evidence shows every rate below its threshold with the
  * channel's minimum exposure (core/bake.ts); the channel's exit gates for leaving a channel.
  */
-function promoteIfBaked(policy: Policy, platform: Platform, state: RolloutState, end: number, gates: GateStatus, effects: RolloutEffect[]): StepResult {
+function promoteIfBaked(
+  policy: Policy,
+  platform: Platform,
+  state: RolloutState,
+  end: number,
+  gates: GateStatus,
+  effects: RolloutEffect[],
+  holds: PromotionHolds | undefined,
+): StepResult {
   const stages = stagesFor(policy, platform, state.channel);
   const stage = stages[state.stageIndex] ?? stages[stages.length - 1]!;
   const bake = bakeOf(state);
   if (bakedMs(bake, end) < stage.bakeMs) return { state, decision: 'continue', reasons: [], effects };
   const short = bakeShortfall(policy, platform, state.channel, bake);
   if (short.length > 0) return { state, decision: 'continue', reasons: [`Bake time met; the evidence still lacks: ${short.join(', ')}`], effects };
+  const nextStage = stages[state.stageIndex + 1];
+  const ch = policy.channels[state.channel];
+  // An MTTR miss on this channel holds every promotion out of it (stage steps included) until a person clears it.
+  const held = mttrWaits(policy, platform, state.channel, !nextStage && ch.next === null, holds);
+  if (held.length > 0) return { state, decision: 'continue', reasons: [`Promotion waits for: ${held.join('; ')}`], effects };
   const from: RolloutStep = { channel: state.channel, rolloutPercent: state.rolloutPercent };
   const fresh = { greenSince: null, redSince: null, streaks: { ...zero }, stageStartedAt: end, paused: false, pauseReasons: [], bake: freshBake(end) };
-  const nextStage = stages[state.stageIndex + 1];
   if (nextStage) {
     const to: RolloutStep = { channel: state.channel, rolloutPercent: nextStage.percent };
     effects.push({ kind: 'promote', from, to });
     const reasons = [`${hours(stage.bakeMs)} baked at ${from.rolloutPercent}%: rolling out to ${to.rolloutPercent}%`];
     return { state: { ...state, ...fresh, stageIndex: state.stageIndex + 1, rolloutPercent: to.rolloutPercent }, decision: 'promote', reasons, effects };
   }
-  const ch = policy.channels[state.channel];
   const missing = missingGates(ch, gates);
   if (missing.length > 0) return { state, decision: 'continue', reasons: [`Promotion waits for: ${missing.join(', ')}`], effects };
   if (ch.next === null) {

@@ -1,6 +1,7 @@
 import type { Policy } from '../config/policy-schema';
 import type { GateStatus, RolloutState } from './canary';
 import { bakeOf, freshBake } from './bake';
+import type { PromotionHolds } from './mttr';
 import { judgeWindow, type SequentialState, type WindowJudgement } from './judge-window';
 import { windowsFor } from './pool';
 import { stepRollout, type Outcome, type RolloutEffect } from './rollout';
@@ -21,6 +22,8 @@ export interface TickInput {
   now: number;
   /** Metrics could not be read this tick. */
   dataError?: string;
+  /** What else holds a promotion (MTTR misses on the channel, the rollout's incidents). */
+  holds?: PromotionHolds;
 }
 
 export interface TickResult {
@@ -93,7 +96,7 @@ export function evaluateTick(input: TickInput): TickResult {
     const outcome: Outcome = fresh
       ? { kind: 'judged', judgement: judged, start: w.start, end }
       : { kind: 'noData', reason: w.canary ? 'no canary traffic' : 'no canary metrics', start: w.start, end };
-    const r = stepRollout(policy, platform, state, outcome, gates);
+    const r = stepRollout(policy, platform, state, outcome, gates, input.holds);
     state = { ...r.state, lastWindowStart: w.start };
     effects.push(...r.effects);
     evaluation = toEvaluation(fresh ? judged : withoutVerdict(judged), r.decision, r.reasons);

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'firebase-functions/scheduler';
 import * as logger from 'firebase-functions/logger';
-import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreTelemetryAggregates, getDb } from '../adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreTelemetryAggregates, getDb, createFirestoreIncidentStore } from '../adapters/firestore';
 import { createTelemetryMetricsSource } from '../adapters/telemetry/source';
 import { createFirestoreLease } from '../adapters/firestore/lease';
 import { createMonitoringMetricsSource } from '../adapters/monitoring/source';
@@ -83,6 +83,7 @@ async function productionEvaluateDeps(): Promise<EvaluateDeps> {
   return {
     canaries: createFirestoreCanaryStore(db),
     audit: createFirestoreAuditLog(db),
+    incidents: createFirestoreIncidentStore(db),
     config,
     metrics: composite,
     actuators: await actuators(globalDryRun),

@@ -144,6 +144,17 @@ export const IncidentIdParam = z
   .max(160)
   .regex(/^(web|desktop|mobile)__[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?__(alpha|beta|stable)__g\d{1,6}$/, { error: 'an incident id: <canary id>__g<generation>' });
 
+export const RollingMttrQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(90).default(30),
+  platform: Platform.optional(),
+  channel: Channel.optional(),
+});
+
+export const MttrClearBody = z.strictObject({
+  /** Why the miss is accepted: stored in the audit trail and on the canary. */
+  reason: Text(500).refine((s) => s.trim().length > 0, { error: 'must say why the MTTR miss is accepted' }),
+});
+
 export const IncidentListQuery = z.strictObject({
   channel: Channel.optional(),
   /** ms since epoch: incidents decided at or after it. */

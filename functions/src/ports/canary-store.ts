@@ -64,6 +64,8 @@ export interface CanaryListQuery {
   platform?: Platform;
   /** Only canaries whose recovery the evaluator still watches (status rolled_back). */
   recoveryWatch?: true;
+  /** Only canaries with an open MTTR flag (any status and platform). */
+  mttrMissed?: true;
   limit?: number;
 }
 

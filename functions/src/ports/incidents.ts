@@ -27,7 +27,7 @@ export interface IncidentReport {
   /** Minutes between the points (null where a point is unknown). */
   durations: Record<string, number | null>;
   /** The channel's MTTR target and whether this incident met it (null: no target, or not recovered yet). */
-  mttr: { targetMinutes: number | null; minutes: number | null; met: boolean | null };
+  mttr: { targetMinutes: number | null; minutes: number | null; met: boolean | null; clearedAt?: number; clearedBy?: string };
   /** The evaluation that led to the decision (null for a manual rollback without one). */
   decision: {
     at: number;
@@ -63,6 +63,11 @@ export interface IncidentStore {
   get(id: string): Promise<IncidentReport | null>;
   list(query: IncidentListQuery): Promise<IncidentReport[]>;
   update(id: string, patch: Record<string, unknown>): Promise<void>;
+  /**
+   * Reads the report and writes `compute`'s patch of top-level fields in one transaction (null:
+   * nothing to write). Null when the report does not exist; `report` is the report as written.
+   */
+  change(id: string, compute: (report: IncidentReport) => Partial<IncidentReport> | null): Promise<{ report: IncidentReport; changed: boolean } | null>;
   /** create() of `incidents/{id}/claims/{key}`: true for the one caller that made it. */
   claim(id: string, key: string): Promise<boolean>;
 }

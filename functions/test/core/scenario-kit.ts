@@ -1,3 +1,4 @@
+import type { PromotionHolds } from '../../src/core/mttr';
 import { defaultPolicy } from '../../src/config/default-policy';
 import type { Policy } from '../../src/config/policy-schema';
 import type { GateStatus, RolloutState } from '../../src/core/canary';
@@ -54,6 +55,8 @@ export interface PlayOptions {
   windowMs?: number;
   /** Keep playing after a rollback or promotion (to check what happens next). */
   untilEnd?: boolean;
+  /** MTTR flags and the rollout's incidents, as the scheduled function reads them. */
+  holds?: PromotionHolds;
 }
 
 /** Plays windows one tick at a time with a sliding history, as the scheduled function does. */
@@ -66,7 +69,7 @@ export function play(pairs: Pair[], o: PlayOptions = {}): Step[] {
   let state = initialRolloutState(policy, platform, o.channel ?? 'alpha', T0);
   const steps: Step[] = [];
   for (let i = 0; i < windows.length; i++) {
-    const r = evaluateTick({ policy, platform, state, windows: windows.slice(Math.max(0, i - keep + 1), i + 1), gates: o.gates ?? {}, now: windows[i]!.start + windowMs });
+    const r = evaluateTick({ policy, platform, state, windows: windows.slice(Math.max(0, i - keep + 1), i + 1), gates: o.gates ?? {}, now: windows[i]!.start + windowMs, ...(o.holds ? { holds: o.holds } : {}) });
     state = r.state;
     steps.push({ evaluation: r.evaluation, effects: r.effects, state });
     const d = r.evaluation.decision;

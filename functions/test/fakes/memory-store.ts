@@ -36,8 +36,9 @@ export class MemoryCanaryStore implements CanaryStore {
 
   async list(query: CanaryListQuery): Promise<CanaryRead[]> {
     const statuses = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
-    const out: CanaryRead[] = [...this.invalid].map(([id, error]) => ({ ok: false as const, id, error, version: this.versionOf(id) }));
+    const out: CanaryRead[] = query.mttrMissed ? [] : [...this.invalid].map(([id, error]) => ({ ok: false as const, id, error, version: this.versionOf(id) }));
     for (const canary of this.docs.values()) {
+      if (query.mttrMissed && canary.mttrMissed?.open !== true) continue;
       if (statuses && !statuses.includes(canary.status)) continue;
       if (query.platform && canary.platform !== query.platform) continue;
       if (query.recoveryWatch && canary.recoveryWatch !== true) continue;

@@ -122,7 +122,7 @@ describe('GET /openapi.json', () => {
     const reply = await get('/openapi.json');
     expect(reply.status).toBe(200);
     const paths = reply.json.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required?: string[] } }> } }>>;
-    expect(Object.keys(paths).sort()).toEqual(['/audit', '/audit/seal', '/canaries', '/canaries/{id}', '/canaries/{id}/evaluations', '/canaries/{id}/gates', '/canaries/{id}/readiness', '/guardian/check', '/incidents', '/incidents/{id}', '/notifications/dead', '/openapi.json', '/rollback']);
+    expect(Object.keys(paths).sort()).toEqual(['/audit', '/audit/seal', '/canaries', '/canaries/{id}', '/canaries/{id}/evaluations', '/canaries/{id}/gates', '/canaries/{id}/mttr/clear', '/canaries/{id}/readiness', '/guardian/check', '/incidents', '/incidents/mttr', '/incidents/{id}', '/notifications/dead', '/openapi.json', '/rollback']);
     const gate = paths['/guardian/check'].post.requestBody!.content['application/json'].schema;
     expect(Object.keys(gate.properties)).toEqual(expect.arrayContaining(['release', 'channel', 'platform', 'repository', 'sha', 'ref', 'previousRelease', 'phase']));
     expect(gate.required).toEqual(['release', 'channel']);

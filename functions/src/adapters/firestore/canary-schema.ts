@@ -115,6 +115,18 @@ export const canaryDocSchema = z.object({
     z.object({ onsetAt: optional(finite), decidedAt: optional(finite), restoredAt: optional(finite), recoveredAt: optional(finite) }),
   ),
   recoveryWatch: optional(z.boolean()),
+  mttrMissed: optional(
+    z.object({
+      incidentId: z.string(),
+      minutes: finite.nullable(),
+      targetMinutes: finite,
+      flaggedAt: finite,
+      open: z.boolean(),
+      clearedAt: optional(finite),
+      clearedBy: optional(z.string()),
+      clearReason: optional(z.string()),
+    }),
+  ),
   readiness: optional(z.object({ ready: z.boolean(), checkedAt: finite, missing: z.array(z.string()), failed: z.array(z.string()), unproven: z.array(z.string()) })),
   error: optional(z.string()),
 });

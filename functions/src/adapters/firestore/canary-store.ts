@@ -77,6 +77,11 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const statuses = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
       if (statuses?.length === 0) return [];
       const equal: Record<string, unknown> = {};
+      if (query.mttrMissed) {
+        if (query.platform || statuses || query.recoveryWatch) throw new Error('the MTTR flag query lists canaries of every status and platform only');
+        const snap = await buildQuery(canaries, 'canariesMttrMissed', { equal: { 'mttrMissed.open': true }, limit: query.limit }).get();
+        return [...snap.docs].sort(newestFirst).map(read);
+      }
       if (query.recoveryWatch) {
         if (query.platform || (statuses && (statuses.length !== 1 || statuses[0] !== 'rolled_back'))) {
           throw new Error('the recovery watch lists rolled_back canaries of every platform only');

@@ -26,7 +26,13 @@ const incidentDoc = z.object({
   rollbackTo: z.string().nullable(),
   timeline: z.object({ onset: point, detected: point, decided: point, restored: point, recovered: point }),
   durations: z.record(z.string(), finite.nullable()),
-  mttr: z.object({ targetMinutes: finite.nullable(), minutes: finite.nullable(), met: z.boolean().nullable() }),
+  mttr: z.object({
+    targetMinutes: finite.nullable(),
+    minutes: finite.nullable(),
+    met: z.boolean().nullable(),
+    clearedAt: finite.optional(),
+    clearedBy: z.string().optional(),
+  }),
   decision: z
     .object({
       at: finite,
@@ -83,6 +89,21 @@ export function createFirestoreIncidentStore(db: Firestore): IncidentStore {
     },
     async update(id, patch) {
       await incidents.doc(id).update(withoutUndefined(patch));
+    },
+    async change(id, compute) {
+      // Read and write in one transaction: two ticks (or a tick and a person) never both apply a
+      // change computed from the same old report; the loser re-reads and sees the first one's.
+      return db.runTransaction(async (tx) => {
+        const ref = incidents.doc(id);
+        const snap = await tx.get(ref);
+        if (!snap.exists) return null;
+        const report = parse(ref.path, snap.data());
+        if (!report) return null;
+        const patch = compute(report);
+        if (!patch) return { report, changed: false };
+        tx.update(ref, withoutUndefined(patch));
+        return { report: { ...report, ...patch } as IncidentReport, changed: true };
+      });
     },
     async claim(id, key) {
       try {

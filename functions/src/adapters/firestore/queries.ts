@@ -46,6 +46,8 @@ export const QUERY_SHAPES = {
   canariesByPlatformAndStatus: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['platform', 'status'], orderBy: [] },
   // Rolled-back canaries whose recovery the evaluator still watches (equality only: no composite index).
   canariesWatchingRecovery: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['status', 'recoveryWatch'], orderBy: [] },
+  // Canaries with an open MTTR flag: one equality on a nested field (no composite index).
+  canariesMttrMissed: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['mttrMissed.open'], orderBy: [] },
   /** A canary's decisions, newest first; the status page pages back with `scheduleTime < before`. */
   evaluationsNewest: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], range: 'scheduleTime', orderBy: [{ field: 'scheduleTime', direction: 'desc' }] },
   /** Notification outbox items whose (next) delivery is due: the sweeper's query. */

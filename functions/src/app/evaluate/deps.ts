@@ -1,5 +1,5 @@
 import type { Policy } from '../../config/policy-schema';
-import type { AuditLog, CanaryStore, Clock, ConfigStore, MetricsSource, PlatformActuators } from '../../ports';
+import type { AuditLog, CanaryStore, Clock, ConfigStore, IncidentStore, MetricsSource, PlatformActuators } from '../../ports';
 import type { Lease } from '../../ports/lease';
 
 /** Structured logging, so the tick's reports land in Cloud Logging as fields (firebase-functions/logger). */
@@ -47,6 +47,11 @@ export interface EvaluateDeps {
   clock: Clock;
   logger: EvaluateLogger;
   settings: EvaluateSettings;
+  /**
+   * Incident reports: the recovery watch writes the recovered time and the MTTR verdict into them,
+   * and a stable completion reads the rollout's incidents. Absent: neither happens.
+   */
+  incidents?: IncidentStore;
   /** The last policy that validated, kept across ticks of one instance (a bad override is not fatal). */
   policyMemo?: { policy: Policy };
 }

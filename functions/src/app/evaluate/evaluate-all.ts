@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EVALUATED_STATUSES, type Canary } from '../../core/canary';
+import type { MttrFlag } from '../../core/mttr';
 import { lookbackWindows } from '../../core/tick';
 import type { CanaryMetrics, MetricsRange } from '../../ports';
 import type { EvaluateDeps } from './deps';
@@ -41,6 +42,16 @@ async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>)
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
   return out;
+}
+
+/** Open MTTR flags of every platform, in one query; the channel is the one the incident happened on. */
+async function openMttrFlags(deps: EvaluateDeps): Promise<MttrFlag[]> {
+  const reads = await deps.canaries.list({ mttrMissed: true });
+  return reads.flatMap((r) => {
+    const m = r.ok ? r.canary.mttrMissed : undefined;
+    if (!r.ok || !m?.open) return [];
+    return [{ canaryId: r.canary.id, incidentId: m.incidentId, platform: r.canary.platform, channel: r.canary.rollout.channel, minutes: m.minutes, targetMinutes: m.targetMinutes }];
+  });
 }
 
 /**
@@ -102,7 +113,8 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
       metrics = new Map(queried.map((c) => [c.id, { ok: false, error, retryable: true }]));
     }
 
-    const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}`, ...(lease.fence ? { fence: lease.fence } : {}) };
+    const mttrFlags = canaries.length ? await openMttrFlags(deps) : [];
+    const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}`, mttrFlags, ...(lease.fence ? { fence: lease.fence } : {}) };
     report.outcomes = await pool(canaries, settings.concurrency, async (canary) => {
       try {
         return await evaluateCanary(deps, ctx, canary, metrics.get(canary.id), versions.get(canary.id));

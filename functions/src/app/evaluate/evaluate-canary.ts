@@ -1,5 +1,7 @@
 import type { Policy } from '../../config/policy-schema';
 import type { Canary, EvaluationSummary } from '../../core/canary';
+import type { MttrFlag, RolloutIncident } from '../../core/mttr';
+import { stagesFor } from '../../core/stages';
 import { evaluateTick, type RolloutEffect, type TickResult } from '../../core/tick';
 import { isCanaryConflict, type CanaryMetrics, type EvaluationRecord } from '../../ports';
 import type { Fence } from '../../ports/lease';
@@ -22,6 +24,28 @@ export interface TickContext {
   tickKey: string;
   /** The evaluation lease's term: every canary write of the tick carries it (C3). */
   fence?: Fence;
+  /** Open MTTR flags, read once per tick: they hold promotions on their platform's channel. */
+  mttrFlags?: MttrFlag[];
+}
+
+/**
+ * The incidents of this rollout (its platform's channel, since the canary was registered), read
+ * only where they can matter: the last stage of a channel that completes the rollout and has an
+ * MTTR target. Unreadable is treated as unknown, which holds the completion (never a pass).
+ */
+async function rolloutIncidents(deps: EvaluateDeps, policy: Policy, canary: Canary): Promise<RolloutIncident[] | undefined> {
+  const { channel, stageIndex } = canary.rollout;
+  const ch = policy.channels[channel];
+  if (!deps.incidents || ch.next !== null || ch.mttrMinutes === null || stageIndex < stagesFor(policy, canary.platform, channel).length - 1) return undefined;
+  try {
+    const reports = await deps.incidents.list({ channel, since: canary.createdAt, limit: 200 });
+    return reports
+      .filter((r) => r.platform === canary.platform)
+      .map((r) => ({ id: r.id, minutes: r.mttr.minutes, met: r.mttr.met, cleared: r.mttr.clearedAt !== undefined }));
+  } catch (err) {
+    deps.logger.warn('could not read the rollout\'s incidents; its completion waits', { canaryId: canary.id, error: String(err) });
+    return [{ id: 'unreadable incident reports', minutes: null, met: null, cleared: false }];
+  }
 }
 
 /**
@@ -64,6 +88,7 @@ export async function evaluateCanary(
       : undefined;
   const dataError = !metrics ? 'no metrics were fetched for this canary' : !metrics.ok ? metrics.error : misconfigured;
   const clock = noDataClock(metrics, windows, canary.createdAt, canary.rollout, ctx.scheduleTime);
+  const incidents = await rolloutIncidents(deps, policy ?? ctx.policy, canary);
   let result = evaluateTick({
     policy: policy ?? ctx.policy,
     platform: canary.platform,
@@ -72,6 +97,7 @@ export async function evaluateCanary(
     gates: canary.gates,
     now: clock.now,
     ...(dataError !== undefined ? { dataError } : {}),
+    holds: { mttrFlags: ctx.mttrFlags ?? [], ...(incidents ? { rolloutIncidents: incidents } : {}) },
   });
   if (misconfigured !== undefined) result = pauseForMisconfiguration(result, misconfigured);
 

@@ -2,6 +2,7 @@ import type { Canary } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
 import { evaluateTick, initialRolloutState } from '../../core/tick';
 import type { CanaryMetrics } from '../../ports';
+import { settleIncidentMttr } from '../incidents/mttr-miss';
 import { recoveryPatch } from '../rollback/recovery';
 import type { EvaluateDeps } from './deps';
 import type { TickContext } from './evaluate-canary';
@@ -62,6 +63,9 @@ export async function watchRecovery(deps: EvaluateDeps, ctx: TickContext, canary
         `rollback_recovered:${canary.id}:${generation}`,
       );
     }
+    // Outside the claim: idempotent (transaction on the report, versioned flag, keyed entry), so an
+    // overlapping run of the same tick settles the same MTTR once, whichever got the claim.
+    await settleIncidentMttr(deps, canary, { recoveredAt: canary.incident?.recoveredAt ?? ctx.scheduleTime }, ctx.fence);
     return { id: canary.id, status: 'recovered' };
   }
   if (evaluation.verdict === 'red') {
@@ -78,6 +82,7 @@ export async function watchRecovery(deps: EvaluateDeps, ctx: TickContext, canary
         `rollback_recovery_unconfirmed:${canary.id}:${generation}`,
       );
     }
+    await settleIncidentMttr(deps, canary, { unconfirmed: true }, ctx.fence);
     return { id: canary.id, status: 'unconfirmed' };
   }
   return { id: canary.id, status: 'watching' };

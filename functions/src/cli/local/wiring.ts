@@ -112,6 +112,7 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
   const evaluate: EvaluateDeps = {
     canaries,
     audit,
+    incidents: incidentStore,
     config,
     // config/metrics_sources is honoured as in production; the scenario stands in for Cloud Monitoring.
     metrics: productionMetricsSource(() => config, {

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { clearMttrFlag } from '../../app/canaries/clear-mttr';
 import { updateGates } from '../../app/canaries/gates';
 import { runReadinessOnDemand } from '../../app/canaries/readiness';
 import { registerCanary } from '../../app/canaries/register';
@@ -15,7 +16,7 @@ import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpError, parseOr400, sendJson } from '../errors';
 import { idempotencyKeyFor, idempotent } from '../idempotency';
-import { CanaryIdParam, CanaryListQuery, CanaryRegistrationBody, GatesBody } from '../schemas';
+import { CanaryIdParam, CanaryListQuery, CanaryRegistrationBody, GatesBody, MttrClearBody } from '../schemas';
 
 /** The shipped rollout policy's first stage, when the caller plugs in no other. */
 const defaultInitialRollout = (platform: Platform, channel: Channel, now: number) => initialRolloutState(defaultPolicy, platform, channel, now);
@@ -42,6 +43,7 @@ function view(read: CanaryRead, outlook?: { policy: Policy; now: number }): Reco
     rollback: c.rollback ?? null,
     incident: c.incident ?? null,
     readiness: c.readiness ?? null,
+    mttrMissed: c.mttrMissed ?? null,
     target: c.target,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -83,6 +85,24 @@ export function registerCanaryRoutes(router: Router, deps: ApiDeps, policy: () =
         throw new HttpError(409, { error: 'invalid_canary', id, detail: outcome.error });
       case 'checked':
         return sendJson(res, 200, { id, readiness: outcome.report });
+      default: {
+        const exhaustive: never = outcome;
+        return exhaustive;
+      }
+    }
+  });
+
+  router.post('/canaries/:id/mttr/clear', idempotent(deps), async (req, res) => {
+    const id = parseOr400(CanaryIdParam, req.params.id, 'path');
+    const body = parseOr400(MttrClearBody, req.body, 'body');
+    const outcome = await clearMttrFlag(deps, id, body.reason, callerOf(res).actor);
+    switch (outcome.status) {
+      case 'not_found':
+        throw new HttpError(404, { error: 'not_found', id });
+      case 'conflict':
+        throw new HttpError(409, { error: 'no_open_mttr_flag', id, detail: outcome.reason });
+      case 'cleared':
+        return sendJson(res, 200, { id, incidentId: outcome.incidentId, clearedAt: outcome.clearedAt });
       default: {
         const exhaustive: never = outcome;
         return exhaustive;

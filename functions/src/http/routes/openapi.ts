@@ -75,6 +75,14 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': ok('{id, gates, bugs}'), '404': errorResponse('No such canary'), '409': errorResponse('Canary is finished or invalid'), ...common },
         },
       },
+      '/canaries/{id}/mttr/clear': {
+        post: {
+          summary: 'A person accepts this canary’s MTTR miss: promotions on its platform’s channel resume; audited (mttr_flag_cleared)',
+          parameters: [idParam],
+          requestBody: body(s.MttrClearBody),
+          responses: { '200': ok('{id, incidentId, clearedAt}'), '404': errorResponse('No such canary'), '409': errorResponse('No open MTTR flag'), ...common },
+        },
+      },
       '/rollback': {
         post: {
           summary: 'Manual / emergency rollback of a release (trigger manual); the rollback runs asynchronously',
@@ -84,6 +92,13 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/incidents': {
         get: { summary: 'Incident reports (post-mortems of rollbacks), newest decision first', parameters: queryParams(s.IncidentListQuery), responses: { '200': ok('{incidents}'), '503': errorResponse('No incident store'), ...common } },
+      },
+      '/incidents/mttr': {
+        get: {
+          summary: 'Rolling MTTR per platform and channel over the last `days` days (default 30) against each channel’s target',
+          parameters: queryParams(s.RollingMttrQuery),
+          responses: { '200': ok('{from, to, days, channels: [{platform, channel, targetMinutes, incidents, recovered, meanMinutes, maxMinutes, met, missed, withinTarget}], truncated}'), '503': errorResponse('No incident store'), ...common },
+        },
       },
       '/incidents/{id}': {
         get: {
