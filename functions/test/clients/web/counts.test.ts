@@ -19,16 +19,23 @@ describeInBrowser('the web client counts what a page did, and the ingest aggrega
     // In the page (a string: the test's TypeScript has no DOM types).
     const outcome = await page.evaluate(`(async () => {
       const statuses = [];
-      for (const path of ['/app/200?ms=150', '/app/200?ms=150', '/app/201', '/app/503', '/app/404', '/app/429']) statuses.push((await fetch(path)).status);
+      let slowest = 0;
+      for (const path of ['/app/200?ms=150', '/app/200?ms=150', '/app/201', '/app/503', '/app/404', '/app/429']) {
+        const t0 = performance.now();
+        statuses.push((await fetch(path)).status);
+        slowest = Math.max(slowest, performance.now() - t0);
+      }
       await fetch('${world.deadOrigin}/gone').catch((e) => statuses.push(e.name));
       // Not a configured origin: not counted.
       await fetch('http://localhost:9/elsewhere').catch(() => undefined);
+      const x0 = performance.now();
       statuses.push(await new Promise((resolve) => {
         const xhr = new XMLHttpRequest();
         xhr.open('GET', '/app/500?ms=40');
         xhr.onloadend = () => resolve(xhr.status);
         xhr.send();
       }));
+      slowest = Math.max(slowest, performance.now() - x0);
       // An aborted call is the app's choice: not counted.
       const ac = new AbortController();
       const aborted = fetch('/app/200?ms=2000', { signal: ac.signal }).catch((e) => e.name);
@@ -37,9 +44,9 @@ describeInBrowser('the web client counts what a page did, and the ingest aggrega
       setTimeout(() => { throw new Error('the app broke'); });
       Promise.reject(new Error('nobody caught this'));
       await new Promise((r) => setTimeout(r, 100));
-      return statuses;
-    })()`);
-    expect(outcome).toEqual([200, 200, 201, 503, 404, 429, 'TypeError', 500, 'AbortError']);
+      return { statuses, slowest };
+    })()`) as { statuses: unknown[]; slowest: number };
+    expect(outcome.statuses).toEqual([200, 200, 201, 503, 404, 429, 'TypeError', 500, 'AbortError']);
     expect(pageErrors).toEqual(['the app broke', 'nobody caught this']);
     await flush(page);
 
@@ -50,11 +57,12 @@ describeInBrowser('the web client counts what a page did, and the ingest aggrega
     // 503, the network failure, the XHR's 500, the uncaught error and the unhandled rejection
     expect(got.errors).toBe(5);
     expect(got.clientErrors).toBe(2);
-    // Latency of every answered call (7), in the spec's buckets: the two 150 ms calls land at or above 150 ms's bucket.
+    // Latency of every answered call (7), in the spec's buckets: the two 150 ms calls at or above
+    // 150 ms's bucket, and no call above the bucket of the slowest one the page itself timed (the client starts its clock after the page did and stops it before).
     expect(Object.values(got.latency).reduce((a, b) => a + b, 0)).toBe(7);
-    const slow = Object.entries(got.latency).filter(([b]) => Number(b) >= latencyBucket(150));
-    expect(slow.reduce((a, [, n]) => a + n, 0)).toBe(2);
-    expect(slow.every(([b]) => Number(b) <= latencyBucket(150 * 1.5))).toBe(true);
+    const buckets = Object.keys(got.latency).map(Number);
+    expect(buckets.filter((b) => b >= latencyBucket(150)).reduce((a, b) => a + got.latency[b]!, 0)).toBeGreaterThanOrEqual(2);
+    expect(buckets.filter((b) => b > latencyBucket(outcome.slowest))).toEqual([]);
     await page.browserContext().close();
   });
 
