@@ -11,6 +11,15 @@ export interface AuditEntry {
   meta: Record<string, unknown>;
 }
 
+/**
+ * An entry to be written in the same unit as a state change (CanaryWriteOptions.audit): the change
+ * and its entry both land or neither does, and the entry is stored once per idempotency key.
+ */
+export interface PendingAuditEntry {
+  entry: AuditEntry;
+  idempotencyKey: string;
+}
+
 export interface StoredAuditEntry extends AuditEntry {
   id: string;
   idempotencyKey: string;

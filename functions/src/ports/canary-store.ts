@@ -1,5 +1,6 @@
 import type { Canary, CanaryStatus, EvaluationSummary } from '../core/canary';
 import type { Platform } from '../core/types';
+import type { PendingAuditEntry } from './audit';
 import type { Fence } from './lease';
 
 /**
@@ -20,7 +21,12 @@ export type CanaryConflictReason =
   /** The tick's decision document exists: another run decided this canary for this schedule time. */
   | 'already_decided'
   /** The canary document does not exist. */
-  | 'missing';
+  | 'missing'
+  /**
+   * An audit entry of this write already exists (same idempotency key): the same request was
+   * already carried out, with its state change, so nothing is written again.
+   */
+  | 'duplicate';
 
 /** The one error a guarded write raises when it was refused; anything else is the store failing. */
 export class CanaryConflict extends Error {
@@ -57,6 +63,18 @@ export interface CanaryWriteOptions {
   by?: 'rollback' | 'person';
   /** create() of the tick's decision document in the same unit: both land or neither ('already_decided'). */
   evaluation?: { key: string; record: EvaluationRecord };
+  /**
+   * The audit entries of this change, written in the same unit: never a change without its entry,
+   * never an entry for a change that did not land. An entry whose key is already stored refuses the
+   * whole write ('duplicate'): its request was already carried out.
+   */
+  audit?: PendingAuditEntry[];
+}
+
+/** What a landed write stored beside the change. */
+export interface CanaryWriteResult {
+  /** The ids of the audit entries written, in the order given. */
+  auditIds: string[];
 }
 
 export interface CanaryListQuery {
@@ -76,14 +94,18 @@ export interface CanaryListQuery {
 export interface CanaryStore {
   get(id: string): Promise<CanaryRead | null>;
   list(query: CanaryListQuery): Promise<CanaryRead[]>;
-  /** Creates the canary unless one with its id exists; returns the stored one either way. */
-  createIfAbsent(canary: Canary): Promise<{ created: boolean; canary: CanaryRead }>;
+  /**
+   * Creates the canary unless one with its id exists; returns the stored one either way. `audit`
+   * entries are written in the same unit as the creation, and only with it (an entry already stored
+   * under its key is left as it is).
+   */
+  createIfAbsent(canary: Canary, options?: { audit?: PendingAuditEntry[] }): Promise<{ created: boolean; canary: CanaryRead }>;
   /**
    * Merges the given fields (dot paths allowed for nested maps) and bumps updatedAt, in one
    * transaction with the checks of `options`; a refused write throws CanaryConflict. Without
    * options the rollback guard still applies: no write takes a canary out of a rollback silently.
    */
-  update(id: string, patch: Record<string, unknown>, options?: CanaryWriteOptions): Promise<void>;
+  update(id: string, patch: Record<string, unknown>, options?: CanaryWriteOptions): Promise<CanaryWriteResult>;
   /**
    * Quarantines a document that failed its schema: status 'invalid' with the message. With
    * `ifVersion`, only if the document is still the broken one that was read (a repaired document

@@ -1,7 +1,7 @@
 import type { Canary } from '../../src/core/canary';
-import { AuditCursorNotFound, type AuditEntry, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../src/ports/audit';
+import { AuditCursorNotFound, type AuditEntry, type AuditLog, type AuditQuery, type PendingAuditEntry, type StoredAuditEntry } from '../../src/ports/audit';
 import { undoesRollback } from '../../src/core/rollback-hold';
-import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type CanaryWriteOptions, type EvaluationRecord } from '../../src/ports/canary-store';
+import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type CanaryWriteOptions, type CanaryWriteResult, type EvaluationRecord } from '../../src/ports/canary-store';
 import type { Fence } from '../../src/ports/lease';
 
 /**
@@ -17,8 +17,20 @@ export class MemoryCanaryStore implements CanaryStore {
   private readonly versions = new Map<string, number>();
   private written = 0;
 
-  /** `fences`: the lease(s) whose terms fenced writes are checked against (MemoryLease). */
-  constructor(private readonly fences?: { holds(fence: Fence): boolean }) {}
+  /**
+   * `fences`: the lease(s) whose terms fenced writes are checked against (MemoryLease). `audit`: the
+   * log that entries written with a change (`options.audit`) go to, in the same step as the change.
+   */
+  constructor(
+    private readonly fences?: { holds(fence: Fence): boolean },
+    readonly audit?: MemoryAuditLog,
+  ) {}
+
+  private auditLog(pending: PendingAuditEntry[] | undefined): MemoryAuditLog | undefined {
+    if (!pending?.length) return undefined;
+    if (!this.audit) throw new Error('MemoryCanaryStore: audit entries given with a write, but no MemoryAuditLog was linked (new MemoryCanaryStore(fences, audit))');
+    return this.audit;
+  }
 
   private bump(id: string): void {
     this.versions.set(id, ++this.written);
@@ -47,15 +59,18 @@ export class MemoryCanaryStore implements CanaryStore {
     return out.slice(0, query.limit ?? out.length);
   }
 
-  async createIfAbsent(canary: Canary): Promise<{ created: boolean; canary: CanaryRead }> {
+  async createIfAbsent(canary: Canary, options: { audit?: PendingAuditEntry[] } = {}): Promise<{ created: boolean; canary: CanaryRead }> {
+    const log = this.auditLog(options.audit);
     const existing = await this.get(canary.id);
     if (existing) return { created: false, canary: existing };
     this.docs.set(canary.id, structuredClone(canary));
     this.bump(canary.id);
+    for (const p of options.audit ?? []) if (!log!.has(p.idempotencyKey)) log!.insert(p.entry, p.idempotencyKey);
     return { created: true, canary: { ok: true, canary: structuredClone(canary), version: this.versionOf(canary.id) } };
   }
 
-  async update(id: string, patch: Record<string, unknown>, options: CanaryWriteOptions = {}): Promise<void> {
+  async update(id: string, patch: Record<string, unknown>, options: CanaryWriteOptions = {}): Promise<CanaryWriteResult> {
+    const log = this.auditLog(options.audit);
     const canary = this.docs.get(id) as unknown as Record<string, unknown> | undefined;
     const stored = canary as unknown as Canary | undefined;
     const refuse = (reason: CanaryConflict['reason'], message: string) => new CanaryConflict(id, reason, `canary ${id}: ${message}`, stored?.status);
@@ -63,6 +78,8 @@ export class MemoryCanaryStore implements CanaryStore {
     const evaluation = options.evaluation;
     if (evaluation && this.evaluations.get(id)?.has(evaluation.key)) throw refuse('already_decided', `another run already decided ${evaluation.key}`);
     if (options.fence && this.fences && !this.fences.holds(options.fence)) throw refuse('fenced', `lease term ${options.fence.term} no longer holds`);
+    const repeat = (options.audit ?? []).find((p) => log!.has(p.idempotencyKey));
+    if (repeat) throw refuse('duplicate', `audit entry ${repeat.idempotencyKey} (${repeat.entry.action}) is already stored: this change was already made`);
     if (options.ifVersion !== undefined && options.ifVersion !== this.versionOf(id)) throw refuse('changed', `changed since it was read (now ${stored!.status})`);
     if (!options.by) {
       const undo = undoesRollback({ status: stored!.status, frozen: stored!.rollout?.frozen === true }, patch);
@@ -81,6 +98,7 @@ export class MemoryCanaryStore implements CanaryStore {
       node[keys[keys.length - 1]] = structuredClone(value);
     }
     canary.updatedAt = Date.now();
+    return { auditIds: (options.audit ?? []).map((p) => log!.insert(p.entry, p.idempotencyKey)) };
   }
 
   async markInvalid(id: string, error: string, options: { ifVersion?: string } = {}): Promise<void> {
@@ -120,9 +138,19 @@ export class MemoryAuditLog implements AuditLog {
   async append(entry: AuditEntry, idempotencyKey: string): Promise<{ id: string; created: boolean }> {
     const existing = this.entries.find((e) => e.idempotencyKey === idempotencyKey);
     if (existing) return { id: existing.id, created: false };
+    return { id: this.insert(entry, idempotencyKey), created: true };
+  }
+
+  /** Whether an entry with this key is stored (the linked canary store's duplicate check). */
+  has(idempotencyKey: string): boolean {
+    return this.entries.some((e) => e.idempotencyKey === idempotencyKey);
+  }
+
+  /** Stores an entry without the repeat check (the caller made it); returns its id. */
+  insert(entry: AuditEntry, idempotencyKey: string): string {
     const id = `a${this.entries.length + 1}`;
     this.entries.push({ ...structuredClone(entry), id, idempotencyKey, createdAt: Date.now() });
-    return { id, created: true };
+    return id;
   }
 
   async list(query: AuditQuery): Promise<StoredAuditEntry[]> {

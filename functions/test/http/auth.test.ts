@@ -49,11 +49,16 @@ beforeAll(async () => {
 });
 afterAll(() => jwks.stop());
 
+/** A canary store and its linked audit log, each counting the calls made to it. */
+function linked(): { canaries: CanaryStore; audit: AuditLog } {
+  const audit = new MemoryAuditLog();
+  return { canaries: counting<CanaryStore>(new MemoryCanaryStore(undefined, audit), 'canaries'), audit: counting<AuditLog>(audit, 'audit') };
+}
+
 beforeEach(async () => {
   storeCalls = [];
   api = await startTestApi({
-    canaries: counting<CanaryStore>(new MemoryCanaryStore(), 'canaries'),
-    audit: counting<AuditLog>(new MemoryAuditLog(), 'audit'),
+    ...linked(),
     oidc: { policy, keys: createRemoteJWKSet(new URL(`${jwks.url}/.well-known/jwks`)) },
   });
 });

@@ -82,8 +82,8 @@ export interface TestApi {
 
 /** The Express app on an ephemeral port with in-memory stores. */
 export async function startTestApi(over: Partial<ApiDeps> & { oidc?: AuthOptions['oidc'] } = {}): Promise<TestApi> {
-  const canaries = new MemoryCanaryStore();
   const audit = new MemoryAuditLog();
+  const canaries = new MemoryCanaryStore(undefined, audit);
   const idempotency = new MemoryIdempotencyStore();
   const logs: LogRecord[] = [];
   const { oidc, ...rest } = over;

@@ -1,15 +1,14 @@
-import { FieldValue, type Firestore } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import { AuditCursorNotFound, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../ports/audit';
-import { eventFromAudit } from '../../core/notification-events';
-import { auditDocSchema, auditEntryId, auditEntrySchema } from './audit-schema';
+import { auditDocSchema } from './audit-schema';
+import { AUDIT_COLLECTION, auditWrites } from './audit-writes';
 import { isAlreadyExists } from './errors';
-import { OUTBOX_COLLECTION, outboxDoc, TRIGGER_GRACE_MS } from './notification-outbox';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
-import { toPlain, withoutUndefined } from './values';
+import { toPlain } from './values';
 
-export const AUDIT_COLLECTION = 'admin_audit';
+export { AUDIT_COLLECTION };
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
@@ -21,30 +20,17 @@ const MAX_LIMIT = 500;
  * An entry that is news (core/notification-events.ts) is written in one batch with its
  * notification outbox item, of the same id: both exist or neither does, so no message goes out
  * without its entry and no entry's message is forgotten. A repeat fails the whole batch on the
- * entry's create(), so the item is never written twice either.
+ * entry's create(), so the item is never written twice either. A state change carries its entries
+ * in its own transaction instead (CanaryWriteOptions.audit), through the same auditWrites().
  */
 export function createFirestoreAuditLog(db: Firestore): AuditLog {
   const entries = db.collection(AUDIT_COLLECTION);
 
   return {
     async append(entry, idempotencyKey) {
-      const checked = auditEntrySchema.safeParse(entry);
-      if (!checked.success) throw new Error(`audit entry does not match its schema: ${formatSchemaError(checked.error)}`);
-      if (!idempotencyKey) throw new Error('audit entry needs an idempotency key');
-      const id = auditEntryId(idempotencyKey);
-      const { ts, action, actorUid, targetId, meta } = entry;
-      const event = eventFromAudit(id, { ts, action, actorUid, targetId, meta });
+      const { id, creates } = auditWrites(db, { entry, idempotencyKey });
       const batch = db.batch();
-      batch.create(entries.doc(id), {
-        ts,
-        action,
-        actorUid,
-        targetId,
-        meta: withoutUndefined(meta),
-        createdAt: FieldValue.serverTimestamp(),
-        idempotencyKey,
-      });
-      if (event) batch.create(db.collection(OUTBOX_COLLECTION).doc(id), outboxDoc(event, ts + TRIGGER_GRACE_MS));
+      for (const c of creates) batch.create(c.ref, c.data);
       try {
         await batch.commit();
         return { id, created: true };

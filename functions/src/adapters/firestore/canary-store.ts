@@ -2,7 +2,9 @@ import { FieldValue, Timestamp, type DocumentSnapshot, type Firestore } from 'fi
 import * as logger from 'firebase-functions/logger';
 import type { Canary } from '../../core/canary';
 import { isRollbackHeld, undoesRollback } from '../../core/rollback-hold';
+import type { PendingAuditEntry } from '../../ports/audit';
 import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type EvaluationRecord } from '../../ports/canary-store';
+import { auditWrites } from './audit-writes';
 import { canaryFromDoc, canaryToDoc, canaryDocSchema, evaluationFromDoc, evaluationToDoc } from './canary-schema';
 import { isAlreadyExists } from './errors';
 import { fenceBroken } from './fence';
@@ -60,7 +62,8 @@ function patchToDoc(patch: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * The CanaryStore port on Firestore: `canaries/{id}`, with `claims/{key}` and `evaluations/{key}`
- * beneath. Every exactly-once path is a create(), never a read-then-write or a transaction.
+ * beneath. Claims and decision documents are create()s; a canary write is one transaction with its
+ * checks and its audit entries.
  * `list` returns every matching document, newest updatedAt first; `limit` caps how many documents
  * are read (in document-id order, before the sort), so it bounds cost rather than picking the newest.
  */
@@ -97,21 +100,25 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       return [...snap.docs].sort(newestFirst).map(read);
     },
 
-    async createIfAbsent(canary: Canary) {
+    async createIfAbsent(canary: Canary, options: { audit?: PendingAuditEntry[] } = {}) {
       const doc = canaryToDoc(canary);
       const check = canaryDocSchema.safeParse(doc);
       // Never store what could not be read back: that is a bug in the caller, not stored state.
       if (!check.success) throw new Error(`canary ${canary.id} does not match the document schema: ${formatSchemaError(check.error)}`);
       const ref = canaries.doc(canary.id);
-      try {
-        const written = await ref.create(doc);
-        const t = written.writeTime;
-        const version = `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
-        return { created: true, canary: { ok: true, canary: structuredClone(canary), version } };
-      } catch (error) {
-        if (!isAlreadyExists(error)) throw error;
-        return { created: false, canary: read(await ref.get()) };
-      }
+      const entries = (options.audit ?? []).map((p) => auditWrites(db, p));
+      // One transaction: the canary and its entries land together, and only for the caller that created it.
+      const outcome = await db.runTransaction(async (tx) => {
+        const [snap, ...stored] = await Promise.all([tx.get(ref), ...entries.map((e) => tx.get(e.entryRef))]);
+        if (snap.exists) return { created: false as const };
+        tx.create(ref, doc);
+        entries.forEach((e, i) => {
+          if (!stored[i].exists) for (const c of e.creates) tx.create(c.ref, c.data);
+        });
+        return { created: true as const };
+      });
+      if (!outcome.created) return { created: false, canary: read(await ref.get()) };
+      return { created: true, canary: read(await ref.get()) };
     },
 
     async update(id, patch, options = {}) {
@@ -120,13 +127,16 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const ref = canaries.doc(id);
       const evaluation = options.evaluation;
       const evaluationRef = evaluation ? ref.collection('evaluations').doc(evaluation.key) : undefined;
+      const entries = (options.audit ?? []).map((p) => auditWrites(db, p));
       // One transaction: the checks read what the write replaces, so no other write can land in
       // between (on contention Firestore retries the body, which re-reads; a refusal aborts it).
+      // The audit entries are created in it too: the change and its entries land together or not at all.
       await db.runTransaction(async (tx) => {
-        const [snap, decided, fenced] = await Promise.all([
+        const [snap, decided, fenced, ...stored] = await Promise.all([
           tx.get(ref),
           evaluationRef ? tx.get(evaluationRef) : undefined,
           options.fence ? fenceBroken(db, tx, options.fence) : null,
+          ...entries.map((e) => tx.get(e.entryRef)),
         ]);
         const status = snap.get('status') as unknown;
         const refuse = (reason: CanaryConflict['reason'], message: string) =>
@@ -134,6 +144,8 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
         if (!snap.exists) throw refuse('missing', 'no such canary');
         if (decided?.exists) throw refuse('already_decided', `another run already decided ${evaluation!.key}`);
         if (fenced) throw refuse('fenced', fenced);
+        const repeat = stored.findIndex((s) => s.exists);
+        if (repeat >= 0) throw refuse('duplicate', `audit entry ${entries[repeat].id} (${options.audit![repeat].entry.action}) is already stored: this change was already made`);
         if (options.ifVersion !== undefined && versionOf(snap) !== options.ifVersion) {
           throw refuse('changed', `changed since it was read (now ${String(status)})`);
         }
@@ -143,7 +155,9 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
         }
         if (evaluationRef) tx.create(evaluationRef, { ...evaluationToDoc(evaluation!.record), recordedAt: FieldValue.serverTimestamp() });
         tx.update(ref, doc);
+        for (const e of entries) for (const c of e.creates) tx.create(c.ref, c.data);
       });
+      return { auditIds: entries.map((e) => e.id) };
     },
 
     async markInvalid(id, error, options = {}) {

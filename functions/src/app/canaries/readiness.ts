@@ -1,5 +1,5 @@
 import type { Canary, ReadinessSummary } from '../../core/canary';
-import type { AuditLog, CanaryStore, Clock, ReadinessCheck, RollbackActuators } from '../../ports';
+import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock, type PendingAuditEntry, type ReadinessCheck, type RollbackActuators } from '../../ports';
 import { lastKnownGood } from '../rollback/target';
 
 /** What a readiness check found: `ready` unless some check failed; unproven checks are listed, not failures. */
@@ -54,9 +54,9 @@ export function summaryOf(report: ReadinessReport): ReadinessSummary {
 }
 
 /** The audit entry of one check (at registration or on demand), carrying the whole report. */
-export async function auditReadiness(audit: AuditLog, canary: Canary, report: ReadinessReport, actor: string, trigger: 'registration' | 'on_demand'): Promise<void> {
-  await audit.append(
-    {
+export function readinessEntry(canary: Canary, report: ReadinessReport, actor: string, trigger: 'registration' | 'on_demand'): PendingAuditEntry {
+  return {
+    entry: {
       ts: report.checkedAt,
       action: 'rollback_readiness',
       actorUid: actor,
@@ -72,8 +72,8 @@ export async function auditReadiness(audit: AuditLog, canary: Canary, report: Re
         checks: report.checks.map((c) => ({ step: c.step, check: c.check, outcome: c.outcome, detail: c.detail, ...(c.missing ? { missing: c.missing } : {}) })),
       },
     },
-    `rollback_readiness:${canary.id}:${report.checkedAt}`,
-  );
+    idempotencyKey: `rollback_readiness:${canary.id}:${report.checkedAt}`,
+  };
 }
 
 /**
@@ -89,7 +89,14 @@ export async function runReadinessOnDemand(
   if (!read) return { status: 'not_found' };
   if (!read.ok) return { status: 'invalid', error: read.error };
   const report = await checkReadiness(deps, read.canary);
-  await auditReadiness(deps.audit, read.canary, report, actor, 'on_demand');
-  await deps.canaries.update(id, { readiness: summaryOf(report) });
+  // The summary and its entry are one unit; the summary depends on no other field, so a write that
+  // another one overtook still says the truth about its own check (no version condition).
+  try {
+    await deps.canaries.update(id, { readiness: summaryOf(report) }, { audit: [readinessEntry(read.canary, report, actor, 'on_demand')] });
+  } catch (err) {
+    if (isCanaryConflict(err) && err.reason === 'missing') return { status: 'not_found' };
+    // The same check (same canary, same instant) already stored: its summary and entry are there.
+    if (!isCanaryConflict(err) || err.reason !== 'duplicate') throw err;
+  }
   return { status: 'checked', report };
 }

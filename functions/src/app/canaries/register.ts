@@ -1,7 +1,7 @@
 import { canaryId, type Canary, type ReleaseTarget, type RolloutState } from '../../core/canary';
 import type { Channel, Platform } from '../../core/types';
-import type { AuditLog, CanaryRead, CanaryStore, Clock, RollbackActuators } from '../../ports';
-import { auditReadiness, checkReadiness, summaryOf, type ReadinessReport } from './readiness';
+import type { AuditLog, CanaryRead, CanaryStore, Clock, PendingAuditEntry, RollbackActuators } from '../../ports';
+import { checkReadiness, readinessEntry, summaryOf, type ReadinessReport } from './readiness';
 import { checkChannelOrder, type ChannelEvidence } from './channel-order';
 
 export interface CanaryRegistration {
@@ -70,23 +70,22 @@ export async function registerCanary(deps: RegisterDeps, input: CanaryRegistrati
   // but flagged: the summary is on the document and the full report in the audit trail.
   const readiness = deps.rollbackActuators ? await checkReadiness({ canaries: deps.canaries, actuators: await deps.rollbackActuators(), clock: deps.clock }, canary) : null;
   if (readiness) canary.readiness = summaryOf(readiness);
-  const result = await deps.canaries.createIfAbsent(canary);
-  if (!result.created) return { status: 'registered', ...result, channelOrder: 'not_checked', readiness: null };
+  const audit: PendingAuditEntry[] = [];
   if (!order.ok && input.skipChannelOrder) {
     // Its own entry, so "who let a release skip alpha, and why" is one audit query (action filter).
-    await deps.audit.append(
-      {
+    audit.push({
+      entry: {
         ts: now,
         action: 'channel_order_skipped',
         actorUid: actor,
         targetId: input.release,
         meta: { channel: input.channel, platform: input.platform, canary_id: id, requires: order.requires, reason: input.skipChannelOrder.reason, check: order.reason },
       },
-      `channel_order_skipped:${id}`,
-    );
+      idempotencyKey: `channel_order_skipped:${id}`,
+    });
   }
-  await deps.audit.append(
-    {
+  audit.push({
+    entry: {
       ts: now,
       action: 'canary_registered',
       actorUid: actor,
@@ -103,8 +102,12 @@ export async function registerCanary(deps: RegisterDeps, input: CanaryRegistrati
         ...(order.ok && order.passedBy ? { passed_by: order.passedBy } : {}),
       },
     },
-    `canary_registered:${id}`,
-  );
-  if (readiness) await auditReadiness(deps.audit, canary, readiness, actor, 'registration');
+    idempotencyKey: `canary_registered:${id}`,
+  });
+  if (readiness) audit.push(readinessEntry(canary, readiness, actor, 'registration'));
+  // The canary and its entries are one unit: a registration is never without its trail, and a
+  // concurrent registration that lost the create writes neither.
+  const result = await deps.canaries.createIfAbsent(canary, { audit });
+  if (!result.created) return { status: 'registered', ...result, channelOrder: 'not_checked', readiness: null };
   return { status: 'registered', ...result, channelOrder, readiness };
 }

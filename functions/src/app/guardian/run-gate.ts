@@ -1,7 +1,7 @@
 import { canaryId, type Canary } from '../../core/canary';
 import type { Channel, Platform } from '../../core/types';
 import type { GuardianCheckName } from '../../config/guardian-policy';
-import { PlatformError, type AuditLog, type CanaryStore, type Clock, type GitHubFacts, type ReleaseDiff, type RepoRef } from '../../ports';
+import { isCanaryConflict, PlatformError, type AuditLog, type PendingAuditEntry, type CanaryStore, type Clock, type GitHubFacts, type ReleaseDiff, type RepoRef } from '../../ports';
 import { requestRollback, type RollbackRequestOutcome } from '../rollback/request';
 import {
   benchmarksCheck,
@@ -47,7 +47,7 @@ export interface GuardianDecision {
   previousRelease: string | null;
   checks: CheckResult[];
   /** Present for a post-deploy block of a release with a live canary. */
-  rollback?: RollbackRequestOutcome & { canaryId: string };
+  rollback?: (Exclude<RollbackRequestOutcome, { status: 'requested' }> | { status: 'requested'; generation: number }) & { canaryId: string };
   auditId: string;
   policySource: LoadedPolicy['source'];
   policyWarning?: string;
@@ -72,14 +72,54 @@ function describeError(err: unknown): string {
   return `the check failed to run: ${(err as Error)?.message ?? String(err)}`;
 }
 
-async function findCanary(deps: GuardianDeps, req: GuardianRequest): Promise<Canary | null> {
+type Found = { canary: Canary; version: string };
+
+async function findCanary(deps: GuardianDeps, req: GuardianRequest): Promise<Found | null> {
   if (req.platform) {
     const read = await deps.canaries.get(canaryId(req.platform, req.release, req.channel));
-    return read?.ok ? read.canary : null;
+    return read?.ok ? { canary: read.canary, version: read.version } : null;
   }
   const reads = await deps.canaries.list({ status: ACTIVE });
   const hit = reads.find((r) => r.ok && r.canary.release === req.release && (r.canary.channel === req.channel || r.canary.rollout.channel === req.channel));
-  return hit?.ok ? hit.canary : null;
+  return hit?.ok ? { canary: hit.canary, version: hit.version } : null;
+}
+
+/** Writes overtaken this many times in a row are given up (the decision is still audited, saying so). */
+const MAX_TRIES = 5;
+
+/**
+ * `gates.guardianPassed` on the version of the canary the gate found, with the decision's entry in
+ * the same unit. Overtaken while the checks ran, the canary is read again: still live, the result is
+ * written on the new version; no longer live (rolled back, finished), nothing is written on it and
+ * the entry says why. A repeat of the same request (its entry stored) writes nothing again.
+ */
+async function recordOnCanary(
+  deps: GuardianDeps,
+  found: Found,
+  passed: boolean,
+  entry: (canaryWrite: string) => PendingAuditEntry,
+): Promise<string> {
+  let current: Found | null = found;
+  for (let tries = 1; current && tries <= MAX_TRIES; tries++) {
+    const pending = entry('written');
+    try {
+      const { auditIds } = await deps.canaries.update(current.canary.id, { 'gates.guardianPassed': passed }, { ifVersion: current.version, audit: [pending] });
+      return auditIds[0];
+    } catch (err) {
+      if (!isCanaryConflict(err)) throw err;
+      if (err.reason === 'duplicate') return (await deps.audit.append(pending.entry, pending.idempotencyKey)).id;
+      if (err.reason !== 'changed') break;
+    }
+    const read = await deps.canaries.get(found.canary.id);
+    current = read?.ok && ACTIVE.includes(read.canary.status) ? { canary: read.canary, version: read.version } : null;
+    if (!current) {
+      const why = read?.ok ? `canary is now ${read.canary.status}` : 'canary is gone or invalid';
+      const alone = entry(`skipped: ${why}`);
+      return (await deps.audit.append(alone.entry, alone.idempotencyKey)).id;
+    }
+  }
+  const alone = entry('skipped: the canary kept changing');
+  return (await deps.audit.append(alone.entry, alone.idempotencyKey)).id;
 }
 
 /**
@@ -105,7 +145,7 @@ export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest):
     call,
     diff: () =>
       (diffPromise ??= (async () => {
-        previousRelease ??= (await canaryPromise)?.previousRelease ?? null;
+        previousRelease ??= (await canaryPromise)?.canary.previousRelease ?? null;
         const diff = await deps.github.releaseDiff(req.repository, { base: previousRelease, head, release: req.release }, call);
         if (!diff) throw new NoPreviousRelease(`no previous release found in ${req.repository.owner}/${req.repository.name}: send previousRelease`);
         previousRelease = diff.base;
@@ -137,26 +177,13 @@ export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest):
 
   const blocking = checks.filter((c, i) => c.status === 'fail' || (c.status === 'error' && !policy.checks[CHECKS[i].key].failOpen));
   const outcome = blocking.length === 0 ? 'pass' : 'block';
-  const canary = await canaryPromise;
-  let rollback: GuardianDecision['rollback'];
+  const found = await canaryPromise;
+  const canary = found?.canary ?? null;
   const failed = checks.filter((c) => c.status === 'fail');
-  // Only a check that ran and failed rolls a live release back: a GitHub outage must not.
-  if (req.phase === 'post-deploy' && failed.length > 0 && canary) {
-    const result = await requestRollback(deps, {
-      canaryId: canary.id,
-      reason: `Guardian post-deployment check failed: ${failed.map((c) => c.name).join(', ')}`,
-      trigger: 'guardian',
-      requestedBy: req.actor,
-    });
-    rollback = { ...result, canaryId: canary.id };
-  } else if (canary) {
-    await deps.canaries.update(canary.id, { 'gates.guardianPassed': outcome === 'pass' }).catch(() => undefined);
-  }
-
   const durationMs = Date.now() - started;
   const repository = `${req.repository.owner}/${req.repository.name}`;
-  const { id: auditId } = await deps.audit.append(
-    {
+  const decisionEntry = (extra: Record<string, unknown>): PendingAuditEntry => ({
+    entry: {
       ts: deps.clock.now(),
       action: outcome === 'pass' ? 'guardian_pass' : 'guardian_block',
       actorUid: req.actor,
@@ -169,12 +196,42 @@ export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest):
         previous_release: previousRelease,
         checks: Object.fromEntries(checks.map((c) => [c.name, c.status])),
         reason: blocking.map((c) => `${c.name}: ${c.detail}`).join('; ').slice(0, 1500) || 'all checks passed',
-        ...(rollback ? { rollback: rollback.status, canary_id: rollback.canaryId } : {}),
+        ...extra,
         duration_ms: durationMs,
       },
     },
-    req.idempotencyKey,
-  );
+    idempotencyKey: req.idempotencyKey,
+  });
+
+  let rollback: GuardianDecision['rollback'];
+  let auditId: string;
+  // Only a check that ran and failed rolls a live release back: a GitHub outage must not.
+  if (req.phase === 'post-deploy' && failed.length > 0 && canary) {
+    const result = await requestRollback(deps, {
+      canaryId: canary.id,
+      reason: `Guardian post-deployment check failed: ${failed.map((c) => c.name).join(', ')}`,
+      trigger: 'guardian',
+      requestedBy: req.actor,
+      // The decision that asked is in the request's own unit.
+      alsoAudit: () => [decisionEntry({ rollback: 'requested', canary_id: canary.id })],
+    });
+    if (result.status === 'requested') {
+      rollback = { status: 'requested', generation: result.generation, canaryId: canary.id };
+      auditId = result.auditIds[1];
+    } else {
+      rollback = { ...result, canaryId: canary.id };
+      const alone = decisionEntry({ rollback: result.status, canary_id: canary.id });
+      auditId = (await deps.audit.append(alone.entry, alone.idempotencyKey)).id;
+    }
+  } else if (found && !ACTIVE.includes(found.canary.status)) {
+    const alone = decisionEntry({ canary_id: found.canary.id, canary_write: `skipped: canary is ${found.canary.status}` });
+    auditId = (await deps.audit.append(alone.entry, alone.idempotencyKey)).id;
+  } else if (found) {
+    auditId = await recordOnCanary(deps, found, outcome === 'pass', (canaryWrite) => decisionEntry({ canary_id: found.canary.id, canary_write: canaryWrite }));
+  } else {
+    const alone = decisionEntry({});
+    auditId = (await deps.audit.append(alone.entry, alone.idempotencyKey)).id;
+  }
   return {
     outcome,
     release: req.release,

@@ -10,7 +10,7 @@ export function fencedCanaryStore(store: CanaryStore, fence: Fence): CanaryStore
   return {
     get: (id) => store.get(id),
     list: (query) => store.list(query),
-    createIfAbsent: (canary) => store.createIfAbsent(canary),
+    createIfAbsent: (canary, options) => store.createIfAbsent(canary, options),
     update: (id, patch, options) => store.update(id, patch, { by: 'rollback', ...options, fence }),
     markInvalid: (id, error, options) => store.markInvalid(id, error, options),
     claim: (id, key, data) => store.claim(id, key, data),

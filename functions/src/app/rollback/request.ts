@@ -1,6 +1,6 @@
 import type { RollbackTrigger } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
-import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock } from '../../ports';
+import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock, type PendingAuditEntry } from '../../ports';
 
 export interface RollbackRequestInput {
   canaryId: string;
@@ -10,10 +10,16 @@ export interface RollbackRequestInput {
   requestedBy: string;
   /** First red window, when the evaluator knows it. */
   onsetAt?: number;
+  /**
+   * More entries of the asking request (the guardian's decision), written in the same unit as the
+   * request itself when this call is the one that requests it.
+   */
+  alsoAudit?: (generation: number) => PendingAuditEntry[];
 }
 
 export type RollbackRequestOutcome =
-  | { status: 'requested'; generation: number }
+  /** `auditIds`: the request's entry, then the `alsoAudit` ones, as written with it. */
+  | { status: 'requested'; generation: number; auditIds: string[] }
   | { status: 'already_requested'; generation: number }
   | { status: 'refused'; reason: string }
   | { status: 'not_found' };
@@ -35,7 +41,8 @@ export async function requestRollback(
     try {
       return await requestOnce(deps, input);
     } catch (err) {
-      if (!isCanaryConflict(err) || err.reason !== 'changed' || tries >= 5) throw err;
+      // 'duplicate': another writer's request of this generation landed first; judged again, it is that one.
+      if (!isCanaryConflict(err) || (err.reason !== 'changed' && err.reason !== 'duplicate') || tries >= 5) throw err;
     }
   }
 }
@@ -90,20 +97,10 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
   }
   const next = generation + 1;
   const now = deps.clock.now();
-  await deps.canaries.update(canary.id, {
-    status: 'rollback_requested',
-    rollbackRequest: {
-      generation: next,
-      requestedAt: now,
-      requestedBy: input.requestedBy,
-      reason: input.reason,
-      trigger: input.trigger,
-      ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
-    },
-  }, { ifVersion: read.version });
-  // Its own entry, once per generation: "rollback requested" is news before the rollback has run.
-  await deps.audit.append(
-    {
+  // Its own entry, once per generation ("rollback requested" is news before the rollback has run),
+  // in the same unit as the request: never a request without its entry, nor an entry without it.
+  const requested: PendingAuditEntry = {
+    entry: {
       ts: now,
       action: 'rollback_requested',
       actorUid: input.requestedBy,
@@ -119,7 +116,22 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
         explanation: explain(canary.lastEvaluation),
       },
     },
-    `rollback_requested:${canary.id}:${next}`,
+    idempotencyKey: `rollback_requested:${canary.id}:${next}`,
+  };
+  const { auditIds } = await deps.canaries.update(
+    canary.id,
+    {
+      status: 'rollback_requested',
+      rollbackRequest: {
+        generation: next,
+        requestedAt: now,
+        requestedBy: input.requestedBy,
+        reason: input.reason,
+        trigger: input.trigger,
+        ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
+      },
+    },
+    { ifVersion: read.version, audit: [requested, ...(input.alsoAudit?.(next) ?? [])] },
   );
-  return { status: 'requested', generation: next };
+  return { status: 'requested', generation: next, auditIds };
 }

@@ -9,8 +9,8 @@ const clock = { now: () => 1_700_000_000_000 };
 const initialRollout = (p: 'web' | 'desktop' | 'mobile', c: 'alpha' | 'beta' | 'stable', now: number) => initialRolloutState(defaultPolicy, p, c, now);
 
 function setup() {
-  const canaries = new MemoryCanaryStore();
   const audit = new MemoryAuditLog();
+  const canaries = new MemoryCanaryStore(undefined, audit);
   return { canaries, audit, deps: { canaries, audit, clock, initialRollout } };
 }
 

@@ -98,8 +98,8 @@ export function harness(options: { canaries?: CanaryStore; audit?: AuditLog; lea
   const clock = { t: options.now ?? Date.parse('2026-01-07T12:00:30Z'), now() { return this.t; } };
   // In memory, the store checks fenced writes against the harness's own lease.
   const lease = options.lease ?? new MemoryLease();
-  const canaries = options.canaries ?? new MemoryCanaryStore(lease instanceof MemoryLease ? lease : undefined);
   const audit = options.audit ?? new MemoryAuditLog();
+  const canaries = options.canaries ?? new MemoryCanaryStore(lease instanceof MemoryLease ? lease : undefined, audit instanceof MemoryAuditLog ? audit : undefined);
   const metrics = new ScriptedMetrics();
   const actuators = new RecordingActuators();
   const logger = new CapturingLogger();

@@ -39,8 +39,8 @@ const config = (doc: unknown): ConfigStore => ({ get: async () => doc });
 const ownersPolicy = { checks: { protectedPaths: { owners: ['owner1'] } } };
 
 function setup(github: GitHubFacts, doc: unknown = ownersPolicy) {
-  const canaries = new MemoryCanaryStore();
   const audit = new MemoryAuditLog();
+  const canaries = new MemoryCanaryStore(undefined, audit);
   const deps = { github, canaries, audit, clock, policy: createGuardianPolicyLoader(config(doc), clock) };
   return { deps, canaries, audit };
 }

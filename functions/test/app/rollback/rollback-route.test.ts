@@ -7,8 +7,8 @@ import { sampleCanary, T0 } from '../../adapters/firestore/sample-canary';
 
 let server: Server;
 let url: string;
-const canaries = new MemoryCanaryStore();
 const audit = new MemoryAuditLog();
+const canaries = new MemoryCanaryStore(undefined, audit);
 
 beforeAll(async () => {
   const app = createApp({
