@@ -2,16 +2,18 @@
  * npm start — the whole product in one process, on a laptop, without a Firebase project, Java or
  * credentials: a Firestore-protocol server (or the one FIRESTORE_EMULATOR_HOST names), the same
  * Express app the `api` function serves, the same scheduled evaluation on a short interval, and a
- * listener on canary documents that runs the same handler as the Firestore trigger. Metrics come
- * from a replay-format scenario played one window per tick; platform actions are dry-run unless
- * credentials are given. See the README ("The local runner") for the environment it reads.
+ * listener on canary documents that runs the same handler as the Firestore trigger. Metrics are
+ * real reports: simulated installs play a replay-format scenario one window per tick and post spec
+ * batches to the runner's own ingest, which the evaluation reads through the telemetry source.
+ * Without credentials the platform actions go to local stand-ins of GitHub, Hosting and Play
+ * (--dry-run: recorded only); with credentials they are real. See the README ("The local runner").
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { createFirestoreCanaryStore, useDb } from '../adapters/firestore';
-import { createScenarioMetricsSource, loadScenarioFile } from '../adapters/scenario/source';
+import { loadScenarioFile } from '../adapters/scenario/source';
 import { evaluateAll } from '../app/evaluate';
 import { reconcileRollbacks } from '../app/rollback/reconcile';
 import { isTerminal, type Canary } from '../core/canary';
@@ -38,12 +40,16 @@ import { consolePrinter } from './local/printer';
 import { curlExamples, registerStoryCanary } from './local/story';
 import { SteppedClock } from './local/virtual-clock';
 import { quietStructuredLogs } from './local/quiet-logs';
-import { localMode, localWiring } from './local/wiring';
+import { localMode, localWiring, withStandIns } from './local/wiring';
+import { startStandIns, type StandIns } from './local/stand-ins';
+import { createPopulation } from './local/population';
+import { assignTelemetry, createLocalIngestKey, monitoringUnavailable } from './local/telemetry-setup';
+import { telemetryCurl } from './local/story';
 import { printAuditTrail, sealAndVerify } from './local/audit-summary';
 import { pickMount, type LocalMount } from './local/mounts';
 
 async function main(): Promise<void> {
-  const options = readLocalOptions(process.argv.slice(2), process.env);
+  let options = readLocalOptions(process.argv.slice(2), process.env);
   const out = consolePrinter();
   quietStructuredLogs(options.verbose);
   const scenario = await loadScenarioFile(options.scenarioPath);
@@ -60,35 +66,76 @@ async function main(): Promise<void> {
   useDb(db);
 
   const clock = new SteppedClock(Math.floor(Date.now() / windowMs) * windowMs, windowMs, options.tickMs);
-  const metrics = createScenarioMetricsSource([scenario]);
   const mode = localMode(options);
-  const wiring = await localWiring(db, clock, metrics, options, mode, windowMs);
+  // Without credentials the rollback really calls GitHub, Hosting and Play: local stand-ins of them.
+  let standIns: StandIns | undefined;
+  if (mode.standIns) {
+    standIns = await startStandIns(scenario, options.github.repository, (system, text) => out.line(`  stand-in ${system} received ${text}`));
+    options = withStandIns(options, standIns.endpoints);
+  }
+  const wiring = await localWiring(db, clock, monitoringUnavailable, options, mode, windowMs);
   wiring.api.log = (record) => out.line(`  api: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}`);
 
   // Telemetry ingest on the same port: POST /v1/telemetry goes to its own app, the rest to the API.
   const api = createApp(wiring.api);
+  // Accepted reports are summed per tick (hundreds a tick); anything else is shown as it happens.
+  let acceptedReports = 0;
   const ingest = createTelemetryApp({
     ...telemetryDeps(db, clock, { verifyAppCheck: (token) => import('firebase-admin/app-check').then(({ getAppCheck }) => getAppCheck().verifyToken(token)) }),
-    log: (record) => out.line(`  telemetry: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}`),
+    log: (record) => {
+      if (record.status === 202) acceptedReports++;
+      else out.line(`  telemetry: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}${record.error ? ` (${String(record.error)})` : ''}`);
+    },
   });
   const mounts: LocalMount[] = [{ prefix: TELEMETRY_PATH, handler: ingest }];
   const server: Server = createServer((req, res) => (pickMount(mounts, req.url)?.handler ?? api)(req, res)).listen(options.port, '127.0.0.1');
+  // Idle keep-alive sockets outlive a slow tick, so a reused one is never closed under a report.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const ingestKey = await createLocalIngestKey(db, [baseUrl, `http://localhost:${port}`], Date.now());
+  const sourcesNote = await assignTelemetry(db, scenario.platform);
+  const store = createFirestoreCanaryStore(db);
+  let storyCanaryId: string | undefined;
+  const population = createPopulation({
+    scenario,
+    ingestUrl: `${baseUrl}${TELEMETRY_PATH}`,
+    key: ingestKey,
+    installs: options.installs,
+    // Web installs load what Hosting serves; desktop and mobile installs keep the build they updated
+    // to (see the README's "What each platform's rollback can and cannot do").
+    canaryInstallsRun: async () => {
+      if (scenario.platform !== 'web' || mode.dryRun) return scenario.release;
+      if (standIns) return standIns.hostingServes() ?? scenario.release;
+      const read = storyCanaryId === undefined ? null : await store.get(storyCanaryId);
+      return read?.ok && read.canary.status === 'rolled_back' ? scenario.previousRelease : scenario.release;
+    },
+  });
 
   out.line(`Canary Guardian, local runner (project ${options.projectId}, Firestore ${process.env.FIRESTORE_EMULATOR_HOST}${firestore ? ' in-process' : ''})`);
   out.line(`API listening on ${baseUrl}   key: ${options.apiKey}`);
   for (const note of mode.notes) out.line(`note: ${note}`);
-  for (const mount of mounts) if (mount.describe) out.line(mount.describe(baseUrl));
-  out.line(`scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms)`);
+  for (const line of standIns?.describe() ?? []) out.line(line);
+  out.line(`telemetry: POST ${baseUrl}${TELEMETRY_PATH}   ingest key: ${ingestKey} (created for this run, platforms web, desktop, mobile, origin ${baseUrl})`);
+  out.line(`note: ${sourcesNote}`);
+  out.line(
+    `scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms), played by ${options.installs} simulated installs (${population.canaryInstalls} on ${scenario.release}, ${population.baselineInstalls} on ${scenario.previousRelease})`,
+  );
+  out.line('open in a browser:');
+  for (const mount of mounts) if (mount.describe) out.line(`  ${mount.describe(baseUrl)}`);
+  if (standIns) {
+    out.line(`  ${standIns.endpoints.hostingRootUrl}v1beta1/sites/demo-site/channels/${scenario.channel === 'stable' ? 'live' : scenario.channel}/releases   the stand-in Hosting channel's releases`);
+    out.line(`  ${standIns.endpoints.githubApiUrl}/repos/${options.github.repository}/releases   the stand-in GitHub releases`);
+  }
   out.line('try:');
   for (const cmd of curlExamples(baseUrl, options.apiKey, scenario)) out.line(`  ${cmd}`);
+  out.line(`  ${telemetryCurl(baseUrl, ingestKey, scenario, clock.now())}   # story time: the minute must be within 15 of the story clock`);
   const storeEnv = `FIRESTORE_EMULATOR_HOST=${process.env.FIRESTORE_EMULATOR_HOST} GCLOUD_PROJECT=${options.projectId}`;
   out.line(`  ${storeEnv} npm run audit:tail      # follow the audit trail from another terminal`);
   out.line(`  ${storeEnv} npm run audit:verify    # check its seal`);
 
   // The listener plays the Firestore trigger: every canary write goes to the same handler.
-  const store = createFirestoreCanaryStore(db);
   const seen = new Map<string, Canary>();
   const running = new Map<string, Promise<unknown>>();
   let writes = 0;
@@ -122,6 +169,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
     await deleteApp(app).catch(() => undefined);
+    await standIns?.stop();
     firestore?.stop();
     process.exit(code);
   };
@@ -130,7 +178,6 @@ async function main(): Promise<void> {
 
   // The story's canary is registered through the API as CI would; --no-register leaves that to the
   // caller (the end-to-end test registers it itself) and follows the first canary that appears.
-  let storyCanaryId: string | undefined;
   if (options.register) {
     storyCanaryId = await registerStoryCanary(baseUrl, options.apiKey, scenario, options.github.repository);
     out.line(`registered canary ${storyCanaryId} through POST /canaries`);
@@ -144,7 +191,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     tick++;
     const at = clock.advance();
+    const tickStartedAt = Date.now();
     try {
+      // The installs report the minute that just ended, then the evaluation reads it.
+      if (!population.exhausted()) {
+        const before = acceptedReports;
+        const reports = await population.playWindow(at - windowMs);
+        out.reports(tick, at, reports, Math.max(0, acceptedReports - before - reports.accepted));
+      }
       const report = await evaluateAll(wiring.evaluate, new Date(at).toISOString());
       out.tick(tick, at, report);
       await reconcileRollbacks(wiring.rollback, 'local-reconciler');
@@ -155,19 +209,21 @@ async function main(): Promise<void> {
     storyCanaryId ??= [...seen.keys()][0];
     const read = storyCanaryId === undefined ? null : await store.get(storyCanaryId);
     const finished = storyCanaryId === undefined ? false : read ? !read.ok || storyFinished(read.canary) : false;
-    if (finished || metrics.exhausted()) {
+    if (finished || population.exhausted()) {
       out.line(finished ? `story finished: ${storyCanaryId} is ${read?.ok ? read.canary.status : 'invalid'}` : 'scenario played out');
       await printAuditTrail(db, out);
-      await sealAndVerify(db, out);
-      if (options.exitWhenDone) return void stop(0);
-      out.line(`the API keeps serving on ${baseUrl}; Ctrl-C to stop`);
+      const intact = await sealAndVerify(db, out);
+      if (options.exitWhenDone) return void stop(intact ? 0 : 1);
+      out.line(`the API keeps serving on ${baseUrl} (story time stays at ${new Date(clock.now()).toISOString().slice(11, 16)}); Ctrl-C to stop. Report as an install would:`);
+      out.line(`  ${telemetryCurl(baseUrl, ingestKey, scenario, clock.now())}`);
       return;
     }
     if (options.exitWhenDone && Date.now() - startedAt > options.maxRunMs) {
       out.line(`gave up after ${options.maxRunMs} ms`);
       return void stop(1);
     }
-    timer = setTimeout(() => void loop(), options.tickMs);
+    // One window per tickMs of real time: the work of the tick counts toward it.
+    timer = setTimeout(() => void loop(), Math.max(0, options.tickMs - (Date.now() - tickStartedAt)));
   };
   timer = setTimeout(() => void loop(), options.tickMs);
 }

@@ -18,9 +18,10 @@ export async function printAuditTrail(db: Firestore, out: Printer): Promise<void
  * audit:verify` would. The story is over, so nothing is in flight: no sealing lag is needed.
  * Sealing runs on the real clock: entry timestamps come from the Firestore server, not the story.
  */
-export async function sealAndVerify(db: Firestore, out: Printer): Promise<void> {
+export async function sealAndVerify(db: Firestore, out: Printer): Promise<boolean> {
   const sealed = await sealAuditTrail(db, Date.now(), { lagMs: 0 });
   out.line(`audit seal: ${sealed.status === 'nothing_to_seal' ? 'nothing to seal' : `${sealed.digests.length} digest(s) written`}`);
   const report = await verifyAuditTrail(db);
   out.line(summary(report));
+  return report.ok;
 }

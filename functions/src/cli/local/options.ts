@@ -23,6 +23,10 @@ export interface LocalOptions {
   register: boolean;
   /** Show the functions' structured INFO logs too (--verbose). */
   verbose: boolean;
+  /** Record platform actions without sending them anywhere, even to the stand-ins (--dry-run). */
+  dryRun: boolean;
+  /** Simulated installs reporting telemetry (canary and previous release together). */
+  installs: number;
 }
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -53,5 +57,7 @@ export function readLocalOptions(argv: string[], env: NodeJS.ProcessEnv): LocalO
     maxRunMs: int('LOCAL_MAX_RUN_MS', 120_000, env),
     register: !argv.includes('--no-register'),
     verbose: argv.includes('--verbose'),
+    dryRun: argv.includes('--dry-run'),
+    installs: int('LOCAL_INSTALLS', 200, env, 2),
   };
 }

@@ -10,13 +10,26 @@ export function curlExamples(baseUrl: string, apiKey: string, scenario: Scenario
   ];
 }
 
+/** Where the story's release lives on each platform (the stand-ins are seeded with the same). */
+export function storyTarget(scenario: Scenario, repository: string) {
+  return {
+    repository,
+    hostingSite: 'demo-site',
+    hostingChannel: scenario.channel === 'stable' ? 'live' : scenario.channel,
+    playPackage: 'com.example.app',
+    playTrack: 'production',
+    versionCodes: ['2901'],
+  };
+}
+
 /** Registers the scenario's release as a canary through the API, as CI does right after deploying it. */
 export async function registerStoryCanary(baseUrl: string, apiKey: string, scenario: Scenario, repository: string): Promise<string> {
+  const all = storyTarget(scenario, repository);
   const target =
     scenario.platform === 'web'
-      ? { repository, hostingSite: 'demo-site', hostingChannel: scenario.channel === 'stable' ? 'live' : scenario.channel }
+      ? { repository, hostingSite: all.hostingSite, hostingChannel: all.hostingChannel }
       : scenario.platform === 'mobile'
-        ? { repository, playPackage: 'com.example.app', playTrack: 'production', versionCodes: ['2901'] }
+        ? { repository, playPackage: all.playPackage, playTrack: all.playTrack, versionCodes: all.versionCodes }
         : { repository };
   const response = await fetch(`${baseUrl}/canaries`, {
     method: 'POST',
@@ -35,4 +48,11 @@ export async function registerStoryCanary(baseUrl: string, apiKey: string, scena
   const id = body.id ?? body.canaryId;
   if (!response.ok || !id) throw new Error(`POST /canaries answered ${response.status}: ${JSON.stringify(body)}`);
   return id;
+}
+
+/** A curl that reports one minute as an install of the canary would (spec batch, the local ingest key). */
+export function telemetryCurl(baseUrl: string, key: string, scenario: Scenario, storyNow: number): string {
+  const start = new Date(Math.floor(storyNow / 60_000) * 60_000).toISOString().replace('.000Z', 'Z');
+  const body = { key, batchId: 'curl-batch-0001', installId: 'curl-install-0001', platform: scenario.platform, release: scenario.release, channel: scenario.channel, windows: [{ start, requests: 20, errors: 1 }] };
+  return `curl -X POST ${baseUrl}/v1/telemetry -H 'content-type: application/json' -d '${JSON.stringify(body)}'`;
 }

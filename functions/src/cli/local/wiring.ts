@@ -20,25 +20,48 @@ import type { RollbackStepName } from '../../ports/platform';
 import { githubWebUrl, readRollbackConfig } from '../../functions/rollback-wiring';
 import { productionMetricsSource } from '../../functions/metrics-sources-wiring';
 import type { LocalOptions } from './options';
+import type { StandInEndpoints } from './stand-ins';
 
-/** Which outside systems the local runner may really act on, and why not where it may not. */
+/**
+ * Which outside systems the local runner acts on. Without a GITHUB_TOKEN it stands GitHub, Hosting
+ * and Play in with local fakes (the runner starts them and fills in their URLs and dummy
+ * credentials), unless --dry-run asks for today's record-only run; with a token nothing is stood in.
+ */
 export interface LocalMode {
   dryRun: boolean;
+  /** Start the local stand-ins of GitHub, Hosting and Play and point the real clients at them. */
+  standIns: boolean;
   disabledSteps: RollbackStepName[];
   notes: string[];
 }
 
 export function localMode(options: LocalOptions): LocalMode {
   const notes: string[] = [];
-  if (!options.github.token) {
-    notes.push('no GITHUB_TOKEN: every platform action runs in DRY-RUN (recorded, nothing sent)');
+  if (!options.github.token && options.dryRun) {
+    notes.push('--dry-run without GITHUB_TOKEN: every platform action runs in DRY-RUN (recorded, nothing sent, no stand-ins)');
     notes.push('no GITHUB_TOKEN: nothing calls GitHub; POST /guardian/check answers 503 (its checks read GitHub) and gates count no bugs');
-    return { dryRun: true, disabledSteps: [], notes };
+    return { dryRun: true, standIns: false, disabledSteps: [], notes };
   }
-  notes.push(`GitHub: acting for real on ${options.github.repository} via ${options.github.apiUrl ?? 'https://api.github.com'}`);
+  if (!options.github.token) {
+    notes.push('no GITHUB_TOKEN: GitHub, Hosting and Play are local stand-ins on 127.0.0.1 that the rollback really calls (--dry-run: record only)');
+    return { dryRun: false, standIns: true, disabledSteps: [], notes };
+  }
+  if (options.dryRun) notes.push('--dry-run: every platform action runs in DRY-RUN (recorded, nothing sent)');
+  notes.push(`GitHub: ${options.dryRun ? 'reading' : 'acting for real on'} ${options.github.repository} via ${options.github.apiUrl ?? 'https://api.github.com'}`);
   const google = Boolean(options.googleAccessToken || options.googleAdc);
   if (!google) notes.push('no Google credentials (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_ACCESS_TOKEN): Hosting and Play steps are switched off');
-  return { dryRun: false, disabledSteps: google ? [] : ['hosting_release', 'play_halt'], notes };
+  return { dryRun: options.dryRun, standIns: false, disabledSteps: google ? [] : ['hosting_release', 'play_halt'], notes };
+}
+
+/** The options with the stand-ins' URLs and dummy credentials, so the real clients reach them. */
+export function withStandIns(options: LocalOptions, endpoints: StandInEndpoints): LocalOptions {
+  return {
+    ...options,
+    github: { ...options.github, token: endpoints.githubToken, apiUrl: endpoints.githubApiUrl },
+    googleAccessToken: endpoints.googleAccessToken,
+    hostingRootUrl: endpoints.hostingRootUrl,
+    playRootUrl: endpoints.playRootUrl,
+  };
 }
 
 async function googleAuth(options: LocalOptions): Promise<unknown> {
@@ -57,7 +80,7 @@ const quietLogger: EvaluateLogger = { info: () => undefined, warn: () => undefin
  * The same adapters the deployed functions plug in, pointed at the local Firestore and at the
  * outside services the environment names. Only the clock and the metrics source are local.
  */
-export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsSource, options: LocalOptions, mode: LocalMode, windowMs: number) {
+export async function localWiring(db: Firestore, clock: Clock, monitoring: MetricsSource, options: LocalOptions, mode: LocalMode, windowMs: number) {
   // Story time runs `speed` times faster than real time; leases and deadlines guard real work
   // (a slow machine, a slow fake), so they are stretched to keep their real-time length.
   const speed = windowMs / options.tickMs;
@@ -114,9 +137,10 @@ export async function localWiring(db: Firestore, clock: Clock, metrics: MetricsS
     audit,
     incidents: incidentStore,
     config,
-    // config/metrics_sources is honoured as in production; the scenario stands in for Cloud Monitoring.
+    // config/metrics_sources is honoured as in production (the runner assigns telemetry to the
+    // story's platform); `monitoring` is what stands in for Cloud Monitoring locally.
     metrics: productionMetricsSource(() => config, {
-      monitoring: () => metrics,
+      monitoring: () => monitoring,
       telemetry: () => (telemetry ??= createTelemetryMetricsSource({ aggregates: createFirestoreTelemetryAggregates(db) })),
     }),
     actuators,

@@ -1,0 +1,77 @@
+import { FakeHttpServer, type RecordedRequest } from './http-fake';
+
+export interface FakeRelease {
+  id: number;
+  tag_name: string;
+  draft: boolean;
+  prerelease: boolean;
+}
+
+/**
+ * A stateful fake of the GitHub endpoints the rollback uses: dispatches (recorded), releases
+ * (list, latest, PATCH draft / prerelease / make_latest). Tests add failures with `server.on(...)`.
+ */
+export class FakeGitHub {
+  readonly server = new FakeHttpServer();
+  releases: FakeRelease[] = [];
+  latestTag: string | null = null;
+  /** Issues opened (POST /repos/{owner}/{repo}/issues), numbered from 1. */
+  readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
+  /** What GET /repos/{owner}/{repo} says of the token: its role, and its scopes when a classic token. */
+  access: { push: boolean; private?: boolean; scopes?: string } = { push: true, private: true, scopes: 'repo, workflow' };
+
+  constructor(readonly owner = 'acme', readonly repo = 'app') {
+    const base = `/repos/${owner}/${repo}`;
+    this.server.on('POST', `${base}/dispatches`, { status: 204 });
+    this.server.on('POST', `${base}/issues`, (req) => {
+      const body = req.body as { title?: string; body?: string; labels?: string[] };
+      if (!body?.title) return { status: 422, body: { message: 'Validation Failed', errors: [{ field: 'title', code: 'missing_field' }] } };
+      const issue = { number: this.issues.length + 1, title: body.title, body: body.body ?? '', labels: body.labels ?? [] };
+      this.issues.push(issue);
+      return { status: 201, body: { ...issue, html_url: `https://github.com/${owner}/${repo}/issues/${issue.number}` } };
+    });
+    this.server.on('GET', base, () => ({
+      headers: (this.access.scopes !== undefined ? { 'x-oauth-scopes': this.access.scopes } : {}) as Record<string, string>,
+      body: {
+        id: 1,
+        name: repo,
+        full_name: `${owner}/${repo}`,
+        private: this.access.private ?? true,
+        permissions: { admin: false, maintain: false, push: this.access.push, triage: true, pull: true },
+      },
+    }));
+    this.server.on('GET', `${base}/releases`, () => ({ body: this.releases.map((r) => ({ ...r, name: r.tag_name })) }));
+    this.server.on('GET', `${base}/releases/latest`, () => {
+      const latest = this.releases.find((r) => r.tag_name === this.latestTag && !r.draft && !r.prerelease);
+      return latest ? { body: { ...latest } } : { status: 404, body: { message: 'Not Found' } };
+    });
+    this.server.on('PATCH', new RegExp(`^${base}/releases/\\d+$`), (req) => this.patch(req));
+  }
+
+  /** Releases oldest first; the last non-prerelease is Latest unless `latest` says otherwise. */
+  seed(tags: string[], latest?: string): this {
+    this.releases = tags.map((tag_name, i) => ({ id: i + 1, tag_name, draft: false, prerelease: false }));
+    this.latestTag = latest ?? tags[tags.length - 1] ?? null;
+    return this;
+  }
+
+  dispatches(): RecordedRequest[] {
+    return this.server.calls('POST', `/repos/${this.owner}/${this.repo}/dispatches`);
+  }
+
+  edits(): RecordedRequest[] {
+    return this.server.calls('PATCH', /\/releases\/\d+$/);
+  }
+
+  private patch(req: RecordedRequest) {
+    const id = Number(req.path.split('/').pop());
+    const release = this.releases.find((r) => r.id === id);
+    if (!release) return { status: 404, body: { message: 'Not Found' } };
+    const body = (req.body ?? {}) as { draft?: boolean; prerelease?: boolean; make_latest?: string };
+    if (body.draft !== undefined) release.draft = body.draft;
+    if (body.prerelease !== undefined) release.prerelease = body.prerelease;
+    if (body.make_latest === 'true') this.latestTag = release.tag_name;
+    if (release.draft && this.latestTag === release.tag_name) this.latestTag = null;
+    return { body: { ...release } };
+  }
+}
