@@ -94,6 +94,7 @@ async function main(): Promise<void> {
   let other = 0;
   const before = counter.documents;
   const commitsBefore = counter.commits;
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let n = 0;
   await Promise.all(
@@ -109,6 +110,9 @@ async function main(): Promise<void> {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  // Client and server share this process: its CPU per report is an upper bound on the server's, and does not depend on the machine's load.
+  const cpuPerReport = (cpu.user + cpu.system) / 1000 / Math.max(1, accepted + other);
   latencies.sort((a, b) => a - b);
   const rps = accepted / seconds;
   const p50 = pct(latencies, 0.5);
@@ -128,6 +132,7 @@ async function main(): Promise<void> {
   console.log(`  reports/s accepted: ${rps.toFixed(0)}   (target >= ${TARGET_RPS})  ${ok.rps ? 'OK' : 'MISSED'}`);
   console.log(`  answer latency p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms   (target p95 < ${TARGET_P95_MS} ms)  ${ok.p95 ? 'OK' : 'MISSED'}`);
   console.log(`  writes per 1,000 reports: ${loadWrites.toFixed(1)}`);
+  console.log(`  CPU of this process (clients and server) per report: ${cpuPerReport.toFixed(2)} ms, i.e. at most ${(1000 / cpuPerReport).toFixed(0)} reports/s on one free core; load average now ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
   process.exitCode = ok.rps && ok.p95 && ok.writes ? 0 : 1;
 }
 
