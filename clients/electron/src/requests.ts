@@ -68,7 +68,7 @@ export function wrapFetch<F extends FetchLike>(f: F, skip: (url: string) => bool
     const t0 = performance.now();
     let res: Awaited<ReturnType<F>>;
     try {
-      res = (await (f as unknown as (...a: unknown[]) => ReturnType<F>)(...args)) as Awaited<ReturnType<F>>;
+      res = await (f as unknown as (...a: unknown[]) => Promise<Awaited<ReturnType<F>>>)(...args);
     } catch (err) {
       const aborted = (err as { name?: unknown } | null)?.name === 'AbortError';
       if (counted && !aborted) record('error', performance.now() - t0);
