@@ -196,6 +196,12 @@ export interface Canary {
   /** The incident's clock (seed: MTTR), set by the rollback. */
   incident?: { onsetAt?: number; decidedAt?: number; restoredAt?: number; recoveredAt?: number };
   /**
+   * Web only: the cohort router's share of this canary, where something other than the stage set
+   * it. The rollback's `cohort_share` step sets 0 (and when), before Hosting releases the previous
+   * version; absent, the share is the stage's percentage (core/cohort-shares.ts).
+   */
+  cohort?: { share: number; changedAt: number; previousShare?: number };
+  /**
    * Set when a rollback completes: the evaluator keeps watching the rolled-back population until it
    * is confirmed recovered or the watch runs out, then clears it (so the watch list stays short).
    */

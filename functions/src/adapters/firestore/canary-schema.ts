@@ -127,6 +127,7 @@ export const canaryDocSchema = z.object({
       clearReason: optional(z.string()),
     }),
   ),
+  cohort: optional(z.object({ share: z.number().min(0).max(100), changedAt: finite, previousShare: optional(z.number().min(0).max(100)) })),
   readiness: optional(z.object({ ready: z.boolean(), checkedAt: finite, missing: z.array(z.string()), failed: z.array(z.string()), unproven: z.array(z.string()) })),
   error: optional(z.string()),
 });
