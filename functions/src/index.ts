@@ -10,3 +10,4 @@ export { api } from './functions/api';
 export { notificationOutboxTrigger } from './functions/notify-outbox';
 export { notificationSweepJob } from './functions/notify-sweep';
 export { telemetry } from './functions/telemetry';
+export { cohortRouter } from './functions/cohort-router';

@@ -15,3 +15,4 @@ export * from './notifier';
 export * from './telemetry';
 export * from './notification-outbox';
 export * from './lease';
+export * from './shell-source';
