@@ -1,5 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Canary } from '../core/canary';
+import type { CanaryStore } from '../ports/canary-store';
+import { createCohortShareStep } from './cohorts/share-step';
 import { PLATFORMS, type Channel, type Platform } from '../core/types';
 import { systemClock, type Clock } from '../ports/clock';
 import type { ActionOutcome, PlatformActuators, PromotionStep, RollbackActuators, RollbackStep, RollbackStepName } from '../ports/platform';
@@ -12,7 +14,8 @@ import { createPlayHaltStep, promotePlayRelease } from './play/track-actions';
 
 /** Which rollback steps run on each platform unless configured otherwise. */
 export const DEFAULT_ROLLBACK_STEPS: Record<Platform, RollbackStepName[]> = {
-  web: ['dispatch', 'hosting_release'],
+  // The cohort router's share first: users are back on stable within one navigation.
+  web: ['cohort_share', 'dispatch', 'hosting_release'],
   desktop: ['dispatch', 'github_release'],
   mobile: ['dispatch', 'play_halt'],
 };
@@ -23,6 +26,8 @@ export interface PlatformActuatorsConfig {
   github?: { client: () => Promise<Octokit>; defaultRepository?: string };
   play?: PlayClientOptions & { tracks?: Partial<Record<Channel, string>> };
   hosting?: HostingClientOptions & { channels?: Partial<Record<Channel, string>> };
+  /** The canary store the web cohort router reads its shares from (the `cohort_share` step writes there). */
+  cohorts?: { canaries: CanaryStore };
   /** Rollback steps per platform (default DEFAULT_ROLLBACK_STEPS). */
   steps?: Partial<Record<Platform, RollbackStepName[]>>;
   /** Steps switched off everywhere: they run as a do-nothing step that says so. */
@@ -59,6 +64,7 @@ export function createPlatformActuators(config: PlatformActuatorsConfig): Platfo
   const hosting = config.hosting ? { hosting: lazyHostingClient(config.hosting), clock, channels: config.hosting.channels } : undefined;
 
   const factories: Record<RollbackStepName, () => RollbackStep> = {
+    cohort_share: () => createCohortShareStep({ canaries: config.cohorts?.canaries ?? missing('the cohort shares (canary store)'), clock }),
     dispatch: () => createDispatchStep(github ?? missing('GitHub (dispatch)')),
     github_release: () => createGitHubReleaseStep(github ?? missing('GitHub (releases)')),
     hosting_release: () => createHostingRollbackStep(hosting ?? missing('Firebase Hosting')),

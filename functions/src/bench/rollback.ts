@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     canaries,
     audit,
     ledger: createFirestoreRollbackLedger(db),
-    actuators: createPlatformActuators({ clock, github: { client: () => octokit }, play: { auth, rootUrl: `${url}/` }, hosting: { auth, rootUrl: `${url}/` } }),
+    actuators: createPlatformActuators({ clock, github: { client: () => octokit }, play: { auth, rootUrl: `${url}/` }, hosting: { auth, rootUrl: `${url}/` }, cohorts: { canaries } }),
     clock,
     sleep: realSleep,
     settings: { ...DEFAULT_ROLLBACK_SETTINGS, rollbacksPerHour: ROLLBACKS + 10 },

@@ -22,7 +22,7 @@ export interface ActionOutcome {
  */
 export class PlatformError extends Error {
   constructor(
-    readonly service: 'github' | 'play' | 'hosting' | 'monitoring',
+    readonly service: 'github' | 'play' | 'hosting' | 'monitoring' | 'firestore',
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
@@ -48,8 +48,11 @@ export interface PlatformActuators {
   promote(canary: Canary, from: PromotionStep, to: PromotionStep): Promise<ActionOutcome>;
 }
 
-/** The rollback's outside effects, one per platform action; each is a step with a record of its own. */
-export const ROLLBACK_STEPS = ['dispatch', 'hosting_release', 'github_release', 'play_halt'] as const;
+/**
+ * The rollback's outside effects, one per platform action; each is a step with a record of its own.
+ * `cohort_share` is the web cohort router's share of the canary set to 0 (docs/web-cohorts.md).
+ */
+export const ROLLBACK_STEPS = ['cohort_share', 'dispatch', 'hosting_release', 'github_release', 'play_halt'] as const;
 export type RollbackStepName = (typeof ROLLBACK_STEPS)[number];
 
 /** Everything a rollback step needs to know, fixed when the rollback was planned. */
@@ -73,6 +76,12 @@ export interface RollbackContext {
  */
 export interface RollbackStep {
   readonly name: RollbackStepName;
+  /**
+   * Runs, and settles, before the other steps start: the cohort share, so users are off the bad
+   * release (one navigation) before anything slower is attempted. Its failure does not hold the
+   * others back: they restore too.
+   */
+  readonly first?: boolean;
   /** The requests it would send, recorded instead of sending in dry-run or with the kill switch off. */
   describe(ctx: RollbackContext): string;
   execute(ctx: RollbackContext): Promise<ActionOutcome>;

@@ -49,12 +49,24 @@ export async function startRollingBack(deps: RollbackDeps, key: RollbackKey, can
  */
 export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, canary: Canary, request: RollbackRequest, plan: RollbackPlan): Promise<void> {
   const records = await deps.ledger.getSteps(key);
-  const restoredAt = deps.clock.now();
+  const finishedAt = deps.clock.now();
+  // Web behind the cohort router: users were restored when the share went to 0, not when Hosting
+  // finished; both times are kept (the share's in the incident, the platform's beside it).
+  const sharedAt = await shareChangedAt(deps, canary, plan);
+  const restoredAt = sharedAt ?? finishedAt;
   const stepDetails = Object.fromEntries(plan.steps.map((s) => [s, records[s]?.detail ?? records[s]?.status ?? 'unknown']));
   const installs = await telemetryInstalls(deps.telemetry, canary, restoredAt);
-  const entry = rollbackEntry(canary, request, plan, deps.settings, restoredAt, stepDetails, installs);
+  const restore = sharedAt !== undefined ? { restored_by: 'cohort_share', restored_at: new Date(sharedAt).toISOString(), platform_restored_at: new Date(finishedAt).toISOString() } : {};
+  const entry = rollbackEntry(canary, request, plan, deps.settings, finishedAt, stepDetails, installs);
+  entry.meta = { ...entry.meta, ...restore };
   await deps.audit.append(entry, keyOf(entry.action, key));
-  const times = { onsetAt: request.onsetAt ?? canary.rollout.redSince ?? undefined, decidedAt: request.requestedAt, startedAt: plan.plannedAt, restoredAt };
+  const times = {
+    onsetAt: request.onsetAt ?? canary.rollout.redSince ?? undefined,
+    decidedAt: request.requestedAt,
+    startedAt: plan.plannedAt,
+    restoredAt,
+    ...(sharedAt !== undefined ? { platformRestoredAt: finishedAt } : {}),
+  };
   const details = { reason: request.reason, trigger: request.trigger, steps: stepDetails, affectedUsers: installs ?? affectedUsers(canary, deps.settings) };
   await deps.audit.append(completedEntry(canary, plan, times, key.generation, details), keyOf('rollback_completed', key));
   await deps.canaries.update(canary.id, {
@@ -62,11 +74,19 @@ export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, cana
     'rollout.frozen': true,
     // The evaluator now watches the rolled-back population until it is confirmed recovered.
     recoveryWatch: true,
-    'rollback.finishedAt': restoredAt,
+    'rollback.finishedAt': finishedAt,
     'rollback.target': plan.rollbackTo,
     'rollback.steps': summaryOf(records, plan),
     ...incidentPatch(request, canary, restoredAt),
   });
+}
+
+/** When the cohort_share step set the share to 0, where the plan had it and it completed. */
+async function shareChangedAt(deps: RollbackDeps, canary: Canary, plan: RollbackPlan): Promise<number | undefined> {
+  if (!plan.steps.includes('cohort_share')) return undefined;
+  const read = await deps.canaries.get(canary.id);
+  const cohort = read?.ok ? read.canary.cohort : undefined;
+  return cohort?.share === 0 ? cohort.changedAt : undefined;
 }
 
 /** Some step failed for good: rollback_failed with the failing step and why; a human must act. */

@@ -42,12 +42,17 @@ export async function telemetryInstalls(telemetry: TelemetryAggregates | undefin
   }
 }
 
-/** The incident's clock: onset (first red window) -> decision (request) -> restore (last step done). */
+/**
+ * The incident's clock: onset (first red window) -> decision (request) -> restore (last step done,
+ * or for web behind the cohort router the share going to 0, with the platform's time beside it).
+ */
 export interface IncidentTimes {
   onsetAt?: number;
   decidedAt: number;
   startedAt: number;
   restoredAt: number;
+  /** When the platform steps finished, where users were restored earlier (the cohort share). */
+  platformRestoredAt?: number;
 }
 
 export function incidentMinutes(t: IncidentTimes): Record<string, number | null> {
@@ -56,6 +61,7 @@ export function incidentMinutes(t: IncidentTimes): Record<string, number | null>
     time_to_decide_minutes: minutes(t.startedAt - t.decidedAt),
     time_to_restore_minutes: minutes(t.restoredAt - t.startedAt),
     mttr_minutes: minutes(t.restoredAt - (t.onsetAt ?? t.decidedAt)),
+    ...(t.platformRestoredAt !== undefined ? { time_to_platform_restore_minutes: minutes(t.platformRestoredAt - t.startedAt) } : {}),
   };
 }
 
@@ -108,7 +114,7 @@ export interface CompletedDetails {
  */
 export function completedEntry(canary: Canary, plan: RollbackPlan, times: IncidentTimes, generation: number, details?: CompletedDetails): AuditEntry {
   return {
-    ts: times.restoredAt,
+    ts: times.platformRestoredAt ?? times.restoredAt,
     action: 'rollback_completed',
     actorUid: 'system',
     targetId: canary.release,
@@ -118,6 +124,9 @@ export function completedEntry(canary: Canary, plan: RollbackPlan, times: Incide
       canaryId: canary.id,
       generation,
       ...incidentMinutes(times),
+      ...(times.platformRestoredAt !== undefined
+        ? { restored_by: 'cohort_share', restored_at: new Date(times.restoredAt).toISOString(), platform_restored_at: new Date(times.platformRestoredAt).toISOString() }
+        : {}),
       ...(details
         ? {
             platform: canary.platform,

@@ -82,7 +82,8 @@ async function runStep(
 
 /**
  * Runs the plan's steps side by side (they touch different platforms and different step
- * documents). A step whose record cannot be written is not run and stays pending.
+ * documents), after the steps marked `first` have settled (whatever their outcome). A step whose
+ * record cannot be written is not run and stays pending.
  */
 export async function runSteps(
   deps: RollbackDeps,
@@ -95,11 +96,15 @@ export async function runSteps(
 ): Promise<Record<RollbackStepName, StepState>> {
   const records = known ?? (await deps.ledger.getSteps(key));
   const deadline = deps.clock.now() + deps.settings.runDeadlineMs;
-  const settled = await Promise.allSettled(steps.map((s) => runStep(deps, key, attempt, s, ctx, records[s.name], deadline)));
   const out = {} as Record<RollbackStepName, StepState>;
-  steps.forEach((s, i) => {
-    const r = settled[i];
-    out[s.name] = r.status === 'fulfilled' ? r.value : 'pending';
-  });
-  return out;
+  const phases = [steps.filter((s) => s.first), steps.filter((s) => !s.first)];
+  for (const phase of phases) {
+    const settled = await Promise.allSettled(phase.map((s) => runStep(deps, key, attempt, s, ctx, records[s.name], deadline)));
+    phase.forEach((s, i) => {
+      const r = settled[i];
+      out[s.name] = r.status === 'fulfilled' ? r.value : 'pending';
+    });
+  }
+  // The plan's order, whatever ran first (the summary and the audit entry list steps in it).
+  return Object.fromEntries(steps.map((s) => [s.name, out[s.name]])) as Record<RollbackStepName, StepState>;
 }

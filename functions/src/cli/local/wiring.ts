@@ -100,6 +100,7 @@ export async function localWiring(db: Firestore, clock: Clock, monitoring: Metri
     github: { client: github, defaultRepository: options.github.repository },
     play: { auth, rootUrl: options.playRootUrl, tracks: rollbackConfig.playTracks },
     hosting: { auth, rootUrl: options.hostingRootUrl, channels: rollbackConfig.hostingChannels },
+    cohorts: { canaries },
     steps: rollbackConfig.steps,
     disabled: [...new Set([...(rollbackConfig.disabled ?? []), ...mode.disabledSteps])],
   });

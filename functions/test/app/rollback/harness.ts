@@ -52,8 +52,10 @@ export async function rollbackHarness(label: string, options: { settings?: Parti
   const clock = new FakeClock(T0 + 3600_000);
   let octokit: Promise<Octokit> | undefined;
   const auth = fakeGoogleAuth();
+  const canaries = createFirestoreCanaryStore(fs.db);
   const actuators = createPlatformActuators({
     clock,
+    cohorts: { canaries },
     github: {
       client: () => (octokit ??= createGitHubClient({ token: 'test', baseUrl: github.server.url, retry: { enabled: false }, maxRateLimitWaitMs: 0, throttle: { enabled: false } })),
     },
@@ -61,7 +63,6 @@ export async function rollbackHarness(label: string, options: { settings?: Parti
     hosting: { auth, rootUrl: `${hosting.server.url}/` },
     ...options.actuators,
   });
-  const canaries = createFirestoreCanaryStore(fs.db);
   const audit = createFirestoreAuditLog(fs.db);
   const ledger: RollbackLedger = createFirestoreRollbackLedger(fs.db);
   const deps: RollbackDeps = {
