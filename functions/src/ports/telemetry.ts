@@ -110,12 +110,14 @@ export interface KeyUsage {
 }
 
 /**
- * The aggregate store. `commit` is one atomic unit (a Firestore transaction): every batch is
- * either recorded with its dedup marker, or found a duplicate, or refused over budget, and the
- * instance's key usage is written with it. It throws when nothing could be recorded.
+ * The aggregate store. `commit` is one atomic unit (one Firestore commit guarded by preconditions):
+ * every batch is either recorded with its dedup marker, or found a duplicate, or refused over
+ * budget, and the instance's key usage is written with it. It throws when nothing could be recorded.
  */
 export interface TelemetryStore {
   commit(batches: PendingBatch[], usage: KeyUsage[], limits: InstallLimits): Promise<BatchOutcome[]>;
+  /** Batches of different lanes touch different documents: their commits may run at the same time. */
+  lane(batch: PendingBatch): string;
   /** Reports accepted for the key in that minute, summed over every instance. */
   keyUsage(keyId: string, minute: number): Promise<number>;
 }

@@ -1,9 +1,9 @@
 import type { BatchOutcome, KeyUsage, PendingBatch } from '../../ports';
 
 export interface GroupCommitOptions {
-  /** How long the first report of a group waits for others before the commit starts (ms). */
+  /** How long the first report of a group waits for others before its commit starts (ms). */
   lingerMs: number;
-  /** At most this many batches per commit (a Firestore transaction writes at most 500 documents). */
+  /** At most this many batches per commit (a Firestore commit writes at most 500 documents). */
   maxBatches: number;
 }
 
@@ -11,8 +11,15 @@ export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { lingerMs: 5, maxBatche
 
 interface Waiting {
   batch: PendingBatch;
+  since: number;
   resolve: (outcome: BatchOutcome) => void;
   reject: (error: unknown) => void;
+}
+
+interface Lane {
+  queue: Waiting[];
+  running?: Promise<void>;
+  timer?: NodeJS.Timeout;
 }
 
 export interface UsageSource {
@@ -23,32 +30,39 @@ export interface UsageSource {
 }
 
 /**
- * Group commit: reports arriving while a commit is in flight wait and go together in the next one,
- * so one instance runs one transaction at a time whatever its concurrency, and writes grow with
- * commits, not reports. Each report's promise settles only after its commit did: a 202 answered on
- * it is in Firestore. A failed commit rejects every report in it (nothing of them was recorded).
+ * Group commit in lanes: reports arriving while their lane's commit is in flight wait and go
+ * together in the lane's next one. A lane (the store's `lane(batch)`) is a set of documents no
+ * other lane writes, so lanes commit side by side without contending, and each lane runs one
+ * commit at a time: writes grow with commits, not reports. Each report's promise settles only
+ * after its commit did: a 202 answered on it is in Firestore. A failed commit rejects every report
+ * in it (nothing of them was recorded). Key usage rides on one commit at a time, so an older
+ * absolute count never lands after a newer one.
  */
 export function createGroupCommitter(
   commit: (batches: PendingBatch[], usage: KeyUsage[]) => Promise<BatchOutcome[]>,
   usage: UsageSource,
+  laneOf: (batch: PendingBatch) => string,
   options: GroupCommitOptions = DEFAULT_GROUP_COMMIT,
 ): { submit(batch: PendingBatch): Promise<BatchOutcome>; idle(): Promise<void> } {
-  const queue: Waiting[] = [];
-  let running: Promise<void> | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  const lanes = new Map<string, Lane>();
+  let usageInFlight = false;
 
-  function schedule(): void {
-    if (running || timer || queue.length === 0) return;
-    if (queue.length >= options.maxBatches) return void flush();
-    timer = setTimeout(flush, options.lingerMs);
+  function schedule(name: string, lane: Lane): void {
+    if (lane.running || lane.timer) return;
+    if (lane.queue.length === 0) return void lanes.delete(name);
+    // Reports that already waited out the linger (behind the previous commit) go at once.
+    const wait = lane.queue[0]!.since + options.lingerMs - performance.now();
+    if (lane.queue.length >= options.maxBatches || wait <= 0) return flush(name, lane);
+    lane.timer = setTimeout(() => flush(name, lane), wait);
   }
 
-  function flush(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const group = queue.splice(0, options.maxBatches);
-    const rows = usage.take();
-    running = commit(
+  function flush(name: string, lane: Lane): void {
+    if (lane.timer) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    const group = lane.queue.splice(0, options.maxBatches);
+    const rows = usageInFlight ? [] : usage.take();
+    if (rows.length > 0) usageInFlight = true;
+    lane.running = commit(
       group.map((w) => w.batch),
       rows,
     ).then(
@@ -58,21 +72,28 @@ export function createGroupCommitter(
         group.forEach((w) => w.reject(error));
       },
     );
-    void running.finally(() => {
-      running = undefined;
-      schedule();
+    void lane.running.finally(() => {
+      if (rows.length > 0) usageInFlight = false;
+      lane.running = undefined;
+      schedule(name, lane);
     });
   }
 
   return {
     submit(batch) {
       return new Promise<BatchOutcome>((resolve, reject) => {
-        queue.push({ batch, resolve, reject });
-        schedule();
+        const name = laneOf(batch);
+        let lane = lanes.get(name);
+        if (!lane) lanes.set(name, (lane = { queue: [] }));
+        lane.queue.push({ batch, since: performance.now(), resolve, reject });
+        schedule(name, lane);
       });
     },
     async idle() {
-      while (running || timer || queue.length > 0) await (running ?? new Promise((r) => setTimeout(r, options.lingerMs + 1)));
+      while (lanes.size > 0) {
+        const busy = [...lanes.values()].map((l) => l.running ?? new Promise((r) => setTimeout(r, options.lingerMs + 1)));
+        await Promise.all(busy);
+      }
     },
   };
 }

@@ -43,7 +43,12 @@ export type IngestResult =
 export function createIngest(deps: IngestDeps) {
   const limits = deps.limits ?? DEFAULT_INSTALL_LIMITS;
   const budget = createKeyBudget(deps.store, deps.clock, deps.instance, deps.keyBudget ?? DEFAULT_KEY_BUDGET);
-  const committer = createGroupCommitter((batches, usage) => deps.store.commit(batches, usage, limits), budget.usage, deps.groupCommit ?? DEFAULT_GROUP_COMMIT);
+  const committer = createGroupCommitter(
+    (batches, usage) => deps.store.commit(batches, usage, limits),
+    budget.usage,
+    (batch) => deps.store.lane(batch),
+    deps.groupCommit ?? DEFAULT_GROUP_COMMIT,
+  );
 
   async function sampleRateFor(key: IngestKey, report: TelemetryReport): Promise<number> {
     if (key.sampleRate === undefined || key.sampleRate >= 1) return 1;
