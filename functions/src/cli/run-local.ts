@@ -47,6 +47,10 @@ import { assignTelemetry, createLocalIngestKey, monitoringUnavailable } from './
 import { telemetryCurl } from './local/story';
 import { printAuditTrail, sealAndVerify } from './local/audit-summary';
 import { pickMount, type LocalMount } from './local/mounts';
+import { statusPageMount } from './local/status-page-mount';
+
+/** The page's refresh: two or three reads a poll stay within the API's per-caller budget (1 a second). */
+const STATUS_POLL_MS = 2500;
 
 async function main(): Promise<void> {
   let options = readLocalOptions(process.argv.slice(2), process.env);
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
       else out.line(`  telemetry: ${String(record.method)} ${String(record.path)} -> ${String(record.status)}${record.error ? ` (${String(record.error)})` : ''}`);
     },
   });
-  const mounts: LocalMount[] = [{ prefix: TELEMETRY_PATH, handler: ingest }];
+  const mounts: LocalMount[] = [{ prefix: TELEMETRY_PATH, handler: ingest }, statusPageMount({ pollMs: STATUS_POLL_MS })];
   const server: Server = createServer((req, res) => (pickMount(mounts, req.url)?.handler ?? api)(req, res)).listen(options.port, '127.0.0.1');
   // Idle keep-alive sockets outlive a slow tick, so a reused one is never closed under a report.
   server.keepAliveTimeout = 30_000;
