@@ -9,6 +9,8 @@ import { FUNCTIONS_DIR, STORY, startLocalRunner, type RunningLocalRunner } from 
 
 const KEY = 'status-page-key-0123456789';
 const IMAGES = resolve(FUNCTIONS_DIR, '..', 'docs', 'images');
+/** Page-side code is written as strings: this project's tsconfig has no DOM types. */
+const text = (selector: string) => `(document.querySelector(${JSON.stringify(selector)})?.textContent ?? '')`;
 
 /**
  * The done-when of the status page: headless Chromium signs in to the page the local runner serves,
@@ -64,15 +66,15 @@ describeInBrowser('the status page served by the local runner', () => {
   it('signs in with the runner’s key, follows the canary to red and rolled back live, and draws threshold and rollback marker', async () => {
     await page.goto(`${runner.baseUrl}/status/`);
     // Marks this document: a reload would lose it.
-    await page.evaluate(() => ((window as unknown as { loadMark: string }).loadMark = 'first-load'));
+    await page.evaluate("window.loadMark = 'first-load'");
     await page.waitForSelector('#key');
     await page.type('#key', 'wrong-key-000000');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => /Not accepted/.test(document.querySelector('[role=alert]')?.textContent ?? ''));
-    await page.$eval('#key', (el) => ((el as HTMLInputElement).value = ''));
+    await page.waitForFunction(`/Not accepted/.test(${text('[role=alert]')})`);
+    await page.evaluate("document.querySelector('#key').value = ''");
     await page.type('#key', KEY);
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => /No canary yet/.test(document.querySelector('table.canaries tbody')?.textContent ?? ''), { timeout: 10_000 });
+    await page.waitForFunction(`/No canary yet/.test(${text('table.canaries tbody')})`, { timeout: 10_000 });
     // The wrong key's 401; from here on no request may fail.
     expect(failedRequests).toEqual(['401 /canaries']);
     failedRequests.length = 0;
@@ -99,23 +101,23 @@ describeInBrowser('the status page served by the local runner', () => {
     });
 
     // The verdict turns red (in words, not only colour), then the canary is rolled back.
-    await page.waitForFunction(() => [...document.querySelectorAll('table.decisions [data-verdict]')].some((r) => r.getAttribute('data-verdict') === 'red'), { timeout: 60_000 });
-    await page.waitForFunction(() => document.querySelector('.facts [data-status]')?.getAttribute('data-status') === 'rolled_back', { timeout: 60_000 });
-    await page.waitForFunction(() => /RED/.test(document.querySelector('figure[data-metric="error_rate"] .verdict')?.textContent ?? ''), { timeout: 20_000 });
+    await page.waitForFunction("document.querySelector('table.decisions [data-verdict=red]') !== null", { timeout: 60_000 });
+    await page.waitForFunction("document.querySelector('.facts [data-status]')?.getAttribute('data-status') === 'rolled_back'", { timeout: 60_000 });
+    await page.waitForFunction(`/RED/.test(${text('figure[data-metric="error_rate"] .verdict')})`, { timeout: 20_000 });
     await page.waitForSelector('section.incident', { timeout: 20_000 });
-    expect(await page.evaluate(() => (window as unknown as { loadMark?: string }).loadMark)).toBe('first-load');
+    expect(await page.evaluate('window.loadMark')).toBe('first-load');
 
     // The chart's own data: a threshold series at the alpha error-rate threshold (5 %), and the rollback marker.
-    const chart = await page.evaluate(() => {
-      const c = window.statusCharts!.error_rate!;
+    const chart = (await page.evaluate(`(() => {
+      const c = window.statusCharts.error_rate;
       return {
         labels: c.plot.series.map((s) => s.label),
-        threshold: c.plot.data[3] as (number | null)[],
-        canaryMax: Math.max(...(c.plot.data[1] as (number | null)[]).filter((v): v is number => v !== null)),
+        threshold: c.plot.data[3],
+        canaryMax: Math.max(...c.plot.data[1].filter((v) => v !== null)),
         markers: c.markers.map((m) => m.kind),
         windows: c.windows,
       };
-    });
+    })()`)) as { labels: string[]; threshold: (number | null)[]; canaryMax: number; markers: string[]; windows: string[] };
     expect(chart.labels).toEqual(expect.arrayContaining(['canary', 'baseline', 'threshold']));
     expect(new Set(chart.threshold)).toEqual(new Set([5]));
     expect(chart.canaryMax).toBeGreaterThan(5);
@@ -144,11 +146,14 @@ describeInBrowser('the status page served by the local runner', () => {
     await page.waitForSelector('#f-action');
     await page.type('#f-action', 'auto_rollback');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelectorAll('table.audit tbody tr[data-action]').length > 0 && [...document.querySelectorAll('table.audit tbody tr')].every((r) => r.getAttribute('data-action') === 'auto_rollback'), { timeout: 20_000 });
-    await page.waitForFunction(() => !/Checking/.test(document.querySelector('.seal')?.textContent ?? 'Checking'), { timeout: 20_000 });
+    await page.waitForFunction(
+      "document.querySelectorAll('table.audit tbody tr[data-action]').length > 0 && [...document.querySelectorAll('table.audit tbody tr')].every((r) => r.getAttribute('data-action') === 'auto_rollback')",
+      { timeout: 20_000 },
+    );
+    await page.waitForFunction(`!/Checking/.test(${text('.seal')} || 'Checking')`, { timeout: 20_000 });
     expect(await page.$eval('.seal', (el) => el.textContent)).toMatch(/^Seal intact: verified up to .+ \(\d+ entries sealed, \d+ newer not sealed yet\)$/);
     await page.screenshot({ path: join(out, 'audit.png'), fullPage: true });
-    expect(await page.evaluate(() => (window as unknown as { loadMark?: string }).loadMark)).toBe('first-load');
+    expect(await page.evaluate('window.loadMark')).toBe('first-load');
     expect(pageErrors).toEqual([]);
     // Only the incident report asked for before the rollback finished writing it (the page says so).
     expect(failedRequests.filter((r) => !/^404 \/incidents\//.test(r))).toEqual([]);
