@@ -43,10 +43,11 @@ function cleanRepository(scenario: Scenario): GitHubScenario {
 
 /** What a person watching should see of a request: the call, and for a dispatch its event and version. */
 function describeCall(req: RecordedRequest): string {
-  const body = req.body as { event_type?: string; client_payload?: { version?: unknown; rollback_id?: unknown }; message?: unknown } | undefined;
+  const body = req.body as { event_type?: string; client_payload?: { version?: unknown; rollback_id?: unknown }; title?: unknown } | undefined;
   if (req.path.endsWith('/dispatches') && body?.event_type) {
     return `${req.method} ${req.path} (${String(body.event_type)}, version ${String(body.client_payload?.version)}, rollback_id ${String(body.client_payload?.rollback_id)})`;
   }
+  if (req.path.endsWith('/issues') && typeof body?.title === 'string') return `${req.method} ${req.path} (issue "${body.title}")`;
   const version = req.query.get('versionName');
   return `${req.method} ${req.path}${version ? ` versionName=${version}` : ''}`;
 }
@@ -90,6 +91,7 @@ export async function startStandIns(scenario: Scenario, repository: string, onCa
   listen('Hosting', hosting.server);
   listen('Play', play.server);
   await Promise.all([github.server.start(), hosting.server.start(), play.server.start()]);
+  github.webUrl = github.server.url;
 
   const note = 'nothing leaves this machine';
   return {

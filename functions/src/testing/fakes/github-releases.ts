@@ -19,6 +19,8 @@ export class FakeGitHub {
   readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
   /** What GET /repos/{owner}/{repo} says of the token: its role, and its scopes when a classic token. */
   access: { push: boolean; private?: boolean; scopes?: string } = { push: true, private: true, scopes: 'repo, workflow' };
+  /** Where `html_url`s point (the local runner's stand-in points them at itself, not at github.com). */
+  webUrl = 'https://github.com';
 
   constructor(readonly owner = 'acme', readonly repo = 'app') {
     const base = `/repos/${owner}/${repo}`;
@@ -28,7 +30,7 @@ export class FakeGitHub {
       if (!body?.title) return { status: 422, body: { message: 'Validation Failed', errors: [{ field: 'title', code: 'missing_field' }] } };
       const issue = { number: this.issues.length + 1, title: body.title, body: body.body ?? '', labels: body.labels ?? [] };
       this.issues.push(issue);
-      return { status: 201, body: { ...issue, html_url: `https://github.com/${owner}/${repo}/issues/${issue.number}` } };
+      return { status: 201, body: { ...issue, html_url: `${this.webUrl}/${owner}/${repo}/issues/${issue.number}` } };
     });
     this.server.on('GET', base, () => ({
       headers: (this.access.scopes !== undefined ? { 'x-oauth-scopes': this.access.scopes } : {}) as Record<string, string>,
