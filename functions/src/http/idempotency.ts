@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps';
 import { HttpError, parseOr400 } from './errors';
 import { printable } from './log';
 import { IdempotencyKeyHeader } from './schemas';
+import type { RequestCompletion, StoredAnswer } from '../ports/idempotency';
 
 /**
  * The key under which a request's side effect (its audit entry) is stored once:
@@ -43,6 +44,27 @@ export function requestFingerprint(req: Request): string {
   return createHash('sha256').update(`${req.method} ${req.path}\n`).update(canonical(req.body ?? null)).digest('hex');
 }
 
+/** The Idempotency-Key a running request holds (set by `idempotent` for the route). */
+interface HeldKey {
+  key: string;
+  claim: string;
+}
+
+function storedAnswer(status: number, body: unknown, headers: Record<string, string> = {}): StoredAnswer {
+  return { status, body: JSON.stringify(body), headers };
+}
+
+/**
+ * The completion of this request's Idempotency-Key with the answer `status` and `body`, for a use
+ * case to write in the same unit as the state change the answer reports (CanaryWriteOptions.completes):
+ * once that change lands, a retry of the request is answered, never run again, even if this instance
+ * dies before answering. Undefined when the request carries no Idempotency-Key.
+ */
+export function requestCompletion(res: Response, status: number, body: unknown): RequestCompletion | undefined {
+  const held = res.locals.idempotency as HeldKey | undefined;
+  return held ? { key: held.key, claim: held.claim, answer: storedAnswer(status, body) } : undefined;
+}
+
 /** Headers worth replaying with a stored answer. */
 const REPLAYED_HEADERS = ['retry-after', 'allow'];
 
@@ -54,8 +76,10 @@ const REPLAYED_HEADERS = ['retry-after', 'allow'];
  * - same key, same request: the stored answer again, nothing run (`Idempotent-Replayed: true`);
  * - same key, another request: 422 `idempotency_key_reused`, nothing done;
  * - same key while the first request still runs: 409 `idempotency_key_in_flight` with Retry-After.
- * A claim whose request died (instance crashed) is taken over after the store's stale time; every
- * effect of a request is keyed by the same key, so the re-run adds none the first one made.
+ * A claim whose request died (instance crashed) is taken over after the store's stale time. A route
+ * whose state change is not idempotent by itself (POST /rollback) completes the key in the change's
+ * own unit (requestCompletion), so a request whose change landed is replayed, never run again; the
+ * others key every effect by the same key, so a re-run adds none the first one made.
  * Without the header the route behaves as before (see idempotencyKeyFor).
  */
 export function idempotent(deps: ApiDeps): RequestHandler {
@@ -95,17 +119,18 @@ export function idempotent(deps: ApiDeps): RequestHandler {
         }
       }
       const claim = begun.claim;
+      res.locals.idempotency = { key: scoped, claim } satisfies HeldKey;
       const send = res.json.bind(res);
       // The answer is stored before it is sent: a client retrying the moment it has it gets a replay, not a 409.
       res.json = (body: unknown) => {
         const status = res.statusCode;
-        const text = JSON.stringify(body);
         const headers: Record<string, string> = {};
         for (const h of REPLAYED_HEADERS) {
           const v = res.getHeader(h);
           if (v !== undefined) headers[h] = String(v);
         }
-        const stored = status >= 500 ? store.release(scoped, claim) : store.complete(scoped, claim, { status, body: text, headers });
+        // Completed already where the route's state change completed it in its own unit (then this is a no-op).
+        const stored = status >= 500 ? store.release(scoped, claim) : store.complete(scoped, claim, storedAnswer(status, body, headers));
         stored
           .catch((err: unknown) => {
             res.locals.logFields = { ...((res.locals.logFields as Record<string, unknown> | undefined) ?? {}), idempotencyError: printable((err as Error)?.message ?? err) };

@@ -1,6 +1,7 @@
 import type { Canary, CanaryStatus, EvaluationSummary } from '../core/canary';
 import type { Platform } from '../core/types';
 import type { PendingAuditEntry } from './audit';
+import type { RequestCompletion } from './idempotency';
 import type { Fence } from './lease';
 
 /**
@@ -26,7 +27,9 @@ export type CanaryConflictReason =
    * An audit entry of this write already exists (same idempotency key): the same request was
    * already carried out, with its state change, so nothing is written again.
    */
-  | 'duplicate';
+  | 'duplicate'
+  /** The request's Idempotency-Key claim was taken over by a retry: this run of it writes nothing. */
+  | 'claim_lost';
 
 /** The one error a guarded write raises when it was refused; anything else is the store failing. */
 export class CanaryConflict extends Error {
@@ -69,6 +72,8 @@ export interface CanaryWriteOptions {
    * whole write ('duplicate'): its request was already carried out.
    */
   audit?: PendingAuditEntry[];
+  /** The HTTP request this change is made for: its Idempotency-Key is completed in the same unit ('claim_lost'). */
+  completes?: RequestCompletion;
 }
 
 /** What a landed write stored beside the change. */

@@ -12,6 +12,20 @@ export interface StoredAnswer {
   headers: Record<string, string>;
 }
 
+/**
+ * The Idempotency-Key claim of the request on whose behalf a state change is written, and the answer
+ * that change means. The store completes the key with `answer` in the change's own unit, and only
+ * while `claim` is still the key's current claim: a request whose change landed is answered again,
+ * never run again, even if its instance dies before it answers; a request whose claim was taken over
+ * (it ran past the stale time) writes nothing.
+ */
+export interface RequestCompletion {
+  /** The key as given to begin(). */
+  key: string;
+  claim: string;
+  answer: StoredAnswer;
+}
+
 /** Who may run a request: the one claim that won, or why not. */
 export type IdempotencyBegin =
   /** This request owns the key (first use, or took over a stale claim): run it, then complete or release. */

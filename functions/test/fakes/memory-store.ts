@@ -3,6 +3,7 @@ import { AuditCursorNotFound, type AuditEntry, type AuditLog, type AuditQuery, t
 import { undoesRollback } from '../../src/core/rollback-hold';
 import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore, type CanaryWriteOptions, type CanaryWriteResult, type EvaluationRecord } from '../../src/ports/canary-store';
 import type { Fence } from '../../src/ports/lease';
+import type { MemoryIdempotencyStore } from './memory-idempotency';
 
 /**
  * In-memory CanaryStore for handler tests (STYLE 16); integration tests use the Firestore adapter.
@@ -24,6 +25,8 @@ export class MemoryCanaryStore implements CanaryStore {
   constructor(
     private readonly fences?: { holds(fence: Fence): boolean },
     readonly audit?: MemoryAuditLog,
+    /** The Idempotency-Key records a write's `completes` is checked against and completed in. */
+    readonly idempotency?: MemoryIdempotencyStore,
   ) {}
 
   private auditLog(pending: PendingAuditEntry[] | undefined): MemoryAuditLog | undefined {
@@ -78,6 +81,10 @@ export class MemoryCanaryStore implements CanaryStore {
     const evaluation = options.evaluation;
     if (evaluation && this.evaluations.get(id)?.has(evaluation.key)) throw refuse('already_decided', `another run already decided ${evaluation.key}`);
     if (options.fence && this.fences && !this.fences.holds(options.fence)) throw refuse('fenced', `lease term ${options.fence.term} no longer holds`);
+    const completes = options.completes;
+    const request = completes ? this.idempotency?.records.get(completes.key) : undefined;
+    if (completes && !this.idempotency) throw new Error('MemoryCanaryStore: a write completes a request, but no MemoryIdempotencyStore was linked');
+    if (completes && (!request || request.claim !== completes.claim || request.answer)) throw refuse('claim_lost', 'the Idempotency-Key of this request was taken over by a retry (or answered)');
     const repeat = (options.audit ?? []).find((p) => log!.has(p.idempotencyKey));
     if (repeat) throw refuse('duplicate', `audit entry ${repeat.idempotencyKey} (${repeat.entry.action}) is already stored: this change was already made`);
     if (options.ifVersion !== undefined && options.ifVersion !== this.versionOf(id)) throw refuse('changed', `changed since it was read (now ${stored!.status})`);
@@ -98,6 +105,7 @@ export class MemoryCanaryStore implements CanaryStore {
       node[keys[keys.length - 1]] = structuredClone(value);
     }
     canary.updatedAt = Date.now();
+    if (request) request.answer = structuredClone(completes!.answer);
     return { auditIds: (options.audit ?? []).map((p) => log!.insert(p.entry, p.idempotencyKey)) };
   }
 

@@ -83,8 +83,8 @@ export interface TestApi {
 /** The Express app on an ephemeral port with in-memory stores. */
 export async function startTestApi(over: Partial<ApiDeps> & { oidc?: AuthOptions['oidc'] } = {}): Promise<TestApi> {
   const audit = new MemoryAuditLog();
-  const canaries = new MemoryCanaryStore(undefined, audit);
   const idempotency = new MemoryIdempotencyStore();
+  const canaries = new MemoryCanaryStore(undefined, audit, idempotency);
   const logs: LogRecord[] = [];
   const { oidc, ...rest } = over;
   const deps: ApiDeps = {

@@ -7,6 +7,7 @@ import { CanaryConflict, type CanaryListQuery, type CanaryRead, type CanaryStore
 import { auditWrites } from './audit-writes';
 import { canaryFromDoc, canaryToDoc, canaryDocSchema, evaluationFromDoc, evaluationToDoc } from './canary-schema';
 import { isAlreadyExists } from './errors';
+import { completedRequest, IDEMPOTENCY_COLLECTION, idempotencyDocId } from './idempotency-store';
 import { fenceBroken } from './fence';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
@@ -128,14 +129,17 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const evaluation = options.evaluation;
       const evaluationRef = evaluation ? ref.collection('evaluations').doc(evaluation.key) : undefined;
       const entries = (options.audit ?? []).map((p) => auditWrites(db, p));
+      const completes = options.completes;
+      const requestRef = completes ? db.collection(IDEMPOTENCY_COLLECTION).doc(idempotencyDocId(completes.key)) : undefined;
       // One transaction: the checks read what the write replaces, so no other write can land in
       // between (on contention Firestore retries the body, which re-reads; a refusal aborts it).
       // The audit entries are created in it too: the change and its entries land together or not at all.
       await db.runTransaction(async (tx) => {
-        const [snap, decided, fenced, ...stored] = await Promise.all([
+        const [snap, decided, fenced, request, ...stored] = await Promise.all([
           tx.get(ref),
           evaluationRef ? tx.get(evaluationRef) : undefined,
           options.fence ? fenceBroken(db, tx, options.fence) : null,
+          requestRef ? tx.get(requestRef) : undefined,
           ...entries.map((e) => tx.get(e.entryRef)),
         ]);
         const status = snap.get('status') as unknown;
@@ -144,6 +148,9 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
         if (!snap.exists) throw refuse('missing', 'no such canary');
         if (decided?.exists) throw refuse('already_decided', `another run already decided ${evaluation!.key}`);
         if (fenced) throw refuse('fenced', fenced);
+        if (request && (request.get('claim') !== completes!.claim || request.get('state') !== 'in_flight')) {
+          throw refuse('claim_lost', 'the Idempotency-Key of this request was taken over by a retry (or answered): this run writes nothing');
+        }
         const repeat = stored.findIndex((s) => s.exists);
         if (repeat >= 0) throw refuse('duplicate', `audit entry ${entries[repeat].id} (${options.audit![repeat].entry.action}) is already stored: this change was already made`);
         if (options.ifVersion !== undefined && versionOf(snap) !== options.ifVersion) {
@@ -156,6 +163,7 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
         if (evaluationRef) tx.create(evaluationRef, { ...evaluationToDoc(evaluation!.record), recordedAt: FieldValue.serverTimestamp() });
         tx.update(ref, doc);
         for (const e of entries) for (const c of e.creates) tx.create(c.ref, c.data);
+        if (requestRef) tx.update(requestRef, completedRequest(completes!.answer));
       });
       return { auditIds: entries.map((e) => e.id) };
     },

@@ -19,6 +19,11 @@ export function idempotencyDocId(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** The fields that turn an in-flight record into an answered one (here, or in a state change's unit). */
+export function completedRequest(answer: StoredAnswer): Record<string, unknown> {
+  return { state: 'done', answer: { status: answer.status, body: answer.body, headers: { ...answer.headers } }, doneAt: FieldValue.serverTimestamp() };
+}
+
 /**
  * The IdempotencyStore on Firestore: `idempotency_keys/{sha256(key)}` holding
  * `{state: 'in_flight' | 'done', fingerprint, claim, startedAt, answer?}`. The claim is a create();
@@ -70,7 +75,7 @@ export function createFirestoreIdempotencyStore(db: Firestore, options: { staleA
       return db.runTransaction(async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists || snap.get('claim') !== claim || snap.get('state') !== 'in_flight') return false;
-        tx.update(ref, { state: 'done', answer: { status: answer.status, body: answer.body, headers: { ...answer.headers } }, doneAt: FieldValue.serverTimestamp() });
+        tx.update(ref, completedRequest(answer));
         return true;
       });
     },

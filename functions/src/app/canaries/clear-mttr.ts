@@ -27,35 +27,33 @@ export async function clearMttrFlag(deps: ClearMttrDeps, id: string, reason: str
     const flag = read.canary.mttrMissed;
     if (!flag?.open) return { status: 'conflict', reason: flag ? `the MTTR flag was cleared already by ${flag.clearedBy ?? 'someone'}` : 'this canary has no MTTR flag' };
     const clearedAt = deps.clock.now();
+    // The clear and its entry are one unit: never a cleared flag without who cleared it and why.
+    const entry = {
+      ts: clearedAt,
+      action: 'mttr_flag_cleared',
+      actorUid: actor,
+      targetId: read.canary.release,
+      meta: {
+        canaryId: id,
+        platform: read.canary.platform,
+        channel: read.canary.rollout.channel,
+        incident_id: flag.incidentId,
+        mttr_minutes: flag.minutes,
+        mttr_target_minutes: flag.targetMinutes,
+        reason,
+      },
+    };
     try {
       await deps.canaries.update(
         id,
         { 'mttrMissed.open': false, 'mttrMissed.clearedAt': clearedAt, 'mttrMissed.clearedBy': actor, 'mttrMissed.clearReason': reason },
-        { ifVersion: read.version, by: 'person' },
+        { ifVersion: read.version, by: 'person', audit: [{ entry, idempotencyKey: `mttr_flag_cleared:${flag.incidentId}` }] },
       );
     } catch (err) {
       if (isCanaryConflict(err) && err.reason === 'changed' && attempt < 4) continue;
       throw err;
     }
     await deps.incidents?.change(flag.incidentId, (r) => (r.mttr.clearedAt !== undefined ? null : { mttr: { ...r.mttr, clearedAt, clearedBy: actor } }));
-    await deps.audit.append(
-      {
-        ts: clearedAt,
-        action: 'mttr_flag_cleared',
-        actorUid: actor,
-        targetId: read.canary.release,
-        meta: {
-          canaryId: id,
-          platform: read.canary.platform,
-          channel: read.canary.rollout.channel,
-          incident_id: flag.incidentId,
-          mttr_minutes: flag.minutes,
-          mttr_target_minutes: flag.targetMinutes,
-          reason,
-        },
-      },
-      `mttr_flag_cleared:${flag.incidentId}`,
-    );
     return { status: 'cleared', incidentId: flag.incidentId, clearedAt };
   }
 }

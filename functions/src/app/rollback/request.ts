@@ -1,6 +1,6 @@
 import type { RollbackTrigger } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
-import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock, type PendingAuditEntry } from '../../ports';
+import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock, type PendingAuditEntry, type RequestCompletion } from '../../ports';
 
 export interface RollbackRequestInput {
   canaryId: string;
@@ -15,6 +15,12 @@ export interface RollbackRequestInput {
    * request itself when this call is the one that requests it.
    */
   alsoAudit?: (generation: number) => PendingAuditEntry[];
+  /**
+   * The HTTP request's Idempotency-Key completion for the answer "requested, generation n", written
+   * in the request's unit: a retry of a request that landed is answered, never run again (which,
+   * once its rollback failed, would start a second one).
+   */
+  completes?: (generation: number) => RequestCompletion | undefined;
 }
 
 export type RollbackRequestOutcome =
@@ -131,7 +137,11 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
         ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
       },
     },
-    { ifVersion: read.version, audit: [requested, ...(input.alsoAudit?.(next) ?? [])] },
+    { ifVersion: read.version, audit: [requested, ...(input.alsoAudit?.(next) ?? [])], ...withCompletion(input.completes?.(next)) },
   );
   return { status: 'requested', generation: next, auditIds };
+}
+
+function withCompletion(completes: RequestCompletion | undefined): { completes?: RequestCompletion } {
+  return completes ? { completes } : {};
 }

@@ -5,7 +5,8 @@ import { canaryId, isTerminal, type Canary } from '../../core/canary';
 import { CHANNELS, PLATFORMS } from '../../core/types';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
-import { idempotent } from '../idempotency';
+import { idempotent, requestCompletion } from '../idempotency';
+import { isCanaryConflict } from '../../ports';
 import { HttpError, parseOr400, sendJson } from '../errors';
 import { Channel, Platform, Release, Text } from '../schemas';
 
@@ -44,9 +45,26 @@ export function registerRollbackRoutes(router: Router, deps: ApiDeps): void {
   router.post('/rollback', idempotent(deps), async (req, res) => {
     const body = parseOr400(RollbackBody, req.body, 'body');
     const canary = await findCanary(deps, body);
-    const outcome = await requestRollback(deps, { canaryId: canary.id, reason: body.reason, trigger: 'manual', requestedBy: callerOf(res).actor });
+    const answer = (generation: number) => ({ canaryId: canary.id, status: 'requested', generation });
+    let outcome;
+    try {
+      outcome = await requestRollback(deps, {
+        canaryId: canary.id,
+        reason: body.reason,
+        trigger: 'manual',
+        requestedBy: callerOf(res).actor,
+        completes: (generation) => requestCompletion(res, 202, answer(generation)),
+      });
+    } catch (err) {
+      if (!isCanaryConflict(err) || err.reason !== 'claim_lost') throw err;
+      throw new HttpError(409, {
+        error: 'idempotency_key_taken_over',
+        detail: 'this request ran past the stale time and a retry with its Idempotency-Key took over; this run did nothing. Retry with the key for the answer.',
+      });
+    }
     switch (outcome.status) {
       case 'requested':
+        return sendJson(res, 202, answer(outcome.generation));
       case 'already_requested':
         return sendJson(res, 202, { canaryId: canary.id, status: outcome.status, generation: outcome.generation });
       case 'refused':
