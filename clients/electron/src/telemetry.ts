@@ -1,8 +1,8 @@
-import { randomId, sampleBucket } from './ids';
+import { randomId } from './ids';
+import { createOutbox } from './outbox';
 import { settingsOf, type CanaryTelemetryOptions, type ProblemKind, type Settings } from './options';
 import { observeSession, wrapFetch as countFetch } from './requests';
-import { sendBatch, wireBody } from './send';
-import { seal, type TelemetryState } from './state';
+import type { TelemetryState } from './state';
 import { stateFile, type StateFile } from './store';
 import type { ProcessGoneDetails, QuitEvent } from './surface';
 import { addCrash, addRequest, addSession, minuteOf, windowFor, type Outcome } from './tally';
@@ -21,10 +21,6 @@ export interface CanaryTelemetry {
 
 const TICK_MS = 5_000;
 const PERSIST_DELAY_MS = 1_000;
-/** The server drops windows that start more than 15 minutes before its clock: sending them is waste. */
-const STALE_MS = 16 * 60_000;
-const BACKOFF_BASE_MS = 5_000;
-const BACKOFF_MAX_MS = 5 * 60_000;
 /** How long a "not sampled" answer holds before this install asks again. */
 const RESAMPLE_MS = 24 * 3_600_000;
 
@@ -77,11 +73,6 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
 
   const state: TelemetryState = file.load(randomId);
   let persistTimer: ReturnType<typeof setTimeout> | null = null;
-  let chain: Promise<void> = Promise.resolve();
-  let queued: Promise<void> | null = null;
-  let queuedForce = false;
-  let failures = 0;
-  let nextSendAt = 0;
   let stopped = false;
 
   function save(): void {
@@ -102,55 +93,9 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
   const unsampled = () => state.unsampled !== null && state.unsampled.release === release && now() - state.unsampled.at < RESAMPLE_MS;
   const current = () => windowFor(state.open, release, channel, now());
 
-  function sealAndBound(before: number): void {
-    seal(state, before, randomId);
-    const t = now();
-    const fresh = state.batches.filter((b) => b.windows.some((w) => Date.parse(w.start) > t - STALE_MS));
-    const over = Math.max(0, fresh.length - settings.maxStoredBatches);
-    if (state.batches.length - fresh.length + over > 0) problem('dropped', `${state.batches.length - fresh.length} batch(es) older than the server accepts and ${over} over the limit of ${settings.maxStoredBatches} were discarded unsent`);
-    state.batches = fresh.slice(over);
-  }
-
-  async function sendDue(force = false): Promise<void> {
-    while (state.batches.length > 0 && (force || now() >= nextSendAt)) {
-      const batch = state.batches[0]!;
-      const outcome = await sendBatch(net, endpoint, wireBody(batch, key, state.installId));
-      if (outcome.kind === 'retry') {
-        failures += 1;
-        const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
-        nextSendAt = now() + Math.max(backoff, outcome.afterMs ?? 0);
-        problem('retry', `batch ${batch.batchId}: ${outcome.reason}; next attempt in ${Math.round((nextSendAt - now()) / 1000)} s`);
-        return;
-      }
-      failures = 0;
-      nextSendAt = 0;
-      state.batches = state.batches.filter((b) => b.batchId !== batch.batchId);
-      if (outcome.kind === 'drop') problem('dropped', `batch ${batch.batchId} refused: ${outcome.reason}`);
-      if (outcome.kind === 'done' && outcome.sampleRate !== null && sampleBucket(state.installId) >= outcome.sampleRate) {
-        state.unsampled = { release: batch.release, rate: outcome.sampleRate, at: now() };
-        state.batches = state.batches.filter((b) => b.release !== batch.release);
-        state.open = state.open.filter((w) => w.release !== batch.release);
-      }
-      save();
-      force = false;
-    }
-  }
-
-  /**
-   * One send at a time. A kick while one runs queues one follow-up (which sees every batch sealed
-   * until it starts), so a batch sealed during a send is never left to the next tick. Never rejects.
-   */
-  function kick(force = false): Promise<void> {
-    queuedForce ||= force;
-    queued ??= chain.then(() => {
-      queued = null;
-      const f = queuedForce;
-      queuedForce = false;
-      return sendDue(f).catch((err: unknown) => problem('internal', String(err)));
-    });
-    chain = queued;
-    return queued;
-  }
+  const outbox = createOutbox({ state, net, endpoint, key, maxStoredBatches: settings.maxStoredBatches, now, save, problem });
+  const sealAndBound = (before: number) => outbox.seal(before);
+  const kick = (force = false) => outbox.kick(force);
 
   const tick = guard(() => {
     const before = minuteOf(now());
@@ -158,7 +103,7 @@ export function startCanaryTelemetry(options: CanaryTelemetryOptions): CanaryTel
       sealAndBound(before);
       save();
     }
-    if (state.batches.length > 0 && now() >= nextSendAt) void kick();
+    if (state.batches.length > 0 && outbox.due()) void kick();
   });
 
   function count(f: () => void): void {
