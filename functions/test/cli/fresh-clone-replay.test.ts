@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Issue 10 §4: `npm run replay` right after the README's setup (no build yet) must work, not die
+ * with "Cannot find module lib/cli/replay.js". A fresh clone is copied into a temporary directory
+ * (sources, scripts, configs and the examples; node_modules linked, as `npm ci` would leave it; no
+ * lib/), then the two commands `npm run replay` runs are run there: its `prereplay`
+ * (scripts/ensure-built.js) and its `replay` (node lib/cli/replay.js).
+ */
+const functions = join(__dirname, '../..');
+const repo = join(functions, '..');
+
+describe('a fresh clone (no lib/)', () => {
+  let clone: string;
+  beforeAll(() => {
+    clone = mkdtempSync(join(tmpdir(), 'cg-fresh-clone-'));
+    const fn = join(clone, 'functions');
+    for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src']) cpSync(join(functions, f), join(fn, f), { recursive: true });
+    cpSync(join(repo, 'examples'), join(clone, 'examples'), { recursive: true });
+    symlinkSync(join(functions, 'node_modules'), join(fn, 'node_modules'), 'dir');
+  });
+  afterAll(() => rmSync(clone, { recursive: true, force: true }));
+
+  it('builds on the first replay and replays the example scenario to its rollback, then skips the build when lib/ is current', () => {
+    const fn = join(clone, 'functions');
+    expect(existsSync(join(fn, 'lib'))).toBe(false);
+    const pre = spawnSync(process.execPath, ['scripts/ensure-built.js'], { cwd: fn, encoding: 'utf8' });
+    expect({ status: pre.status, stderr: pre.stderr }).toEqual({ status: 0, stderr: 'building functions/lib (first run or sources changed)...\n' });
+    const replay = spawnSync(process.execPath, ['lib/cli/replay.js', join(clone, 'examples/degrading-alpha.json')], { cwd: fn, encoding: 'utf8' });
+    expect(replay.stderr).not.toMatch(/Cannot find module|\n\s+at /);
+    expect(replay.status).toBe(0);
+    expect(replay.stdout).toMatch(/rollback/i);
+    // Nothing changed since: the second run costs a directory walk, no build.
+    const again = spawnSync(process.execPath, ['scripts/ensure-built.js'], { cwd: fn, encoding: 'utf8' });
+    expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
+  }, 240_000);
+});
