@@ -67,8 +67,8 @@ describeInBrowser('web cohorts in a browser', () => {
     await page.waitForSelector('#lazy[data-from]', { timeout: 10_000 });
     return {
       release: await page.$eval('#release', (el) => el.textContent ?? ''),
-      entry: await page.$eval('#release', (el) => (el as HTMLElement).dataset.entry ?? ''),
-      lazyFrom: await page.$eval('#lazy', (el) => (el as HTMLElement).dataset.from ?? ''),
+      entry: await page.$eval('#release', (el) => (el as unknown as { dataset: Record<string, string | undefined> }).dataset.entry ?? ''),
+      lazyFrom: await page.$eval('#lazy', (el) => (el as unknown as { dataset: Record<string, string | undefined> }).dataset.from ?? ''),
       cookie: (await page.cookies(url)).find((c) => c.name === '__session')?.value,
     };
   }
