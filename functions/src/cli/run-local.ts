@@ -48,6 +48,10 @@ import { telemetryCurl } from './local/story';
 import { printAuditTrail, sealAndVerify } from './local/audit-summary';
 import { pickMount, type LocalMount } from './local/mounts';
 import { statusPageMount } from './local/status-page-mount';
+import { slackStandIn } from './local/slack-stand-in';
+import { localNotifyDeps } from './local/notifications';
+import { deliverNotification } from '../app/notify/deliver';
+import { sweepOutbox } from '../app/notify/sweep';
 
 /** The page's refresh: two or three reads a poll stay within the API's per-caller budget (1 a second). */
 const STATUS_POLL_MS = 2500;
@@ -92,12 +96,16 @@ async function main(): Promise<void> {
     },
   });
   const mounts: LocalMount[] = [{ prefix: TELEMETRY_PATH, handler: ingest }, statusPageMount({ pollMs: STATUS_POLL_MS })];
+  // Without a real Slack webhook, messages go to a labelled stand-in on this port (nothing leaves the machine).
+  const slack = process.env.SLACK_WEBHOOK_URL ? undefined : slackStandIn((line) => out.line(line));
+  if (slack) mounts.push(slack);
   const server: Server = createServer((req, res) => (pickMount(mounts, req.url)?.handler ?? api)(req, res)).listen(options.port, '127.0.0.1');
   // Idle keep-alive sockets outlive a slow tick, so a reused one is never closed under a report.
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const notify = localNotifyDeps(db, clock, { slackUrl: process.env.SLACK_WEBHOOK_URL || `${baseUrl}/stand-ins/slack`, statusPageUrl: `${baseUrl}/status`, env: process.env, print: (line) => out.line(line) });
   const ingestKey = await createLocalIngestKey(db, [baseUrl, `http://localhost:${port}`], Date.now());
   const sourcesNote = await assignTelemetry(db, scenario.platform);
   const store = createFirestoreCanaryStore(db);
@@ -143,6 +151,17 @@ async function main(): Promise<void> {
   const seen = new Map<string, Canary>();
   const running = new Map<string, Promise<unknown>>();
   let writes = 0;
+  // The outbox listener plays notificationOutboxTrigger: each new item is delivered at once.
+  const deliveries = new Set<Promise<unknown>>();
+  const unsubscribeOutbox = db.collection('notification_outbox').onSnapshot((snapshot) => {
+    for (const change of snapshot.docChanges()) {
+      if (change.type !== 'added') continue;
+      const delivery = deliverNotification(notify, change.doc.id, `local-trigger-${change.doc.id}`, true)
+        .catch((err: unknown) => out.line(`  notification ${change.doc.id}: delivery failed: ${String((err as Error)?.message ?? err)}`))
+        .finally(() => deliveries.delete(delivery));
+      deliveries.add(delivery);
+    }
+  });
   const unsubscribe = db.collection('canaries').onSnapshot((snapshot) => {
     for (const change of snapshot.docChanges()) {
       if (change.type === 'removed') continue;
@@ -169,6 +188,8 @@ async function main(): Promise<void> {
     stopping = true;
     if (timer) clearTimeout(timer);
     unsubscribe();
+    unsubscribeOutbox();
+    await Promise.allSettled([...deliveries]);
     await Promise.allSettled([...running.values()]);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections?.();
@@ -206,6 +227,8 @@ async function main(): Promise<void> {
       const report = await evaluateAll(wiring.evaluate, new Date(at).toISOString());
       out.tick(tick, at, report);
       await reconcileRollbacks(wiring.rollback, 'local-reconciler');
+      // The sweeper's part: retries after their backoff, digests at the end of their bucket.
+      await sweepOutbox(notify, 'local-sweep');
     } catch (err) {
       out.line(`[tick ${tick}] failed: ${String((err as Error)?.message ?? err)}`);
     }
