@@ -18,7 +18,7 @@ const raw: Policy = {
     alpha: {
       trafficPercent: 10,
       bakeHours: 24,
-      red: { errorRate: 0.05, p95LatencyIncrease: 0.5, crashRate: 0.02 },
+      red: { errorRate: 0.05, p95LatencyIncrease: 0.5, crashRate: 0.02, httpErrorRate: 0.1 },
       successRate: { below: 0.9, action: 'pause' },
       mttrMinutes: null,
       minExposure: { requests: 2_000, sessions: 500 },
@@ -30,7 +30,7 @@ const raw: Policy = {
     beta: {
       trafficPercent: 25,
       bakeHours: 48,
-      red: { errorRate: 0.02, p95LatencyIncrease: 0.3, crashRate: 0.01 },
+      red: { errorRate: 0.02, p95LatencyIncrease: 0.3, crashRate: 0.01, httpErrorRate: 0.1 },
       successRate: { below: 0.95, action: 'pause' },
       mttrMinutes: 30,
       minExposure: { requests: 10_000, sessions: 2_500 },
@@ -42,7 +42,7 @@ const raw: Policy = {
       trafficPercent: 100,
       // "No rollbacks during 7-day window" before the stable rollout counts as complete.
       bakeHours: 168,
-      red: { errorRate: 0.005, p95LatencyIncrease: 0.2, crashRate: 0.005 },
+      red: { errorRate: 0.005, p95LatencyIncrease: 0.2, crashRate: 0.005, httpErrorRate: 0.1 },
       // "Red: Investigate": investigating is a human's job, so the canary pauses (docs/decisions.md).
       successRate: { below: 0.99, action: 'pause' },
       mttrMinutes: 15,
@@ -60,7 +60,8 @@ const raw: Policy = {
   ],
   windows: { errorRateMinutes: 15, p95LatencyMinutes: 10, crashRateMinutes: 30, successRateMinutes: 15 },
   platformMetrics: {
-    web: ['error_rate', 'success_rate', 'p95_latency'],
+    // The 4xx/5xx rate is the web section's trigger; desktop and mobile clients count failed calls as errors.
+    web: ['error_rate', 'success_rate', 'p95_latency', 'http_error_rate'],
     desktop: ['error_rate', 'success_rate', 'crash_rate', 'p95_latency'],
     mobile: ['error_rate', 'success_rate', 'crash_rate', 'p95_latency'],
   },

@@ -11,7 +11,7 @@ import { PLATFORMS, type Platform } from '../core/types';
  */
 
 /** The per-window counts a series can feed (see shared/spec/replay-format.md, SIDE). */
-export const SIGNALS = ['requests', 'errors', 'successes', 'sessions', 'crashes', 'latencyMs'] as const;
+export const SIGNALS = ['requests', 'errors', 'clientErrors', 'successes', 'sessions', 'crashes', 'latencyMs'] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 /** A label as Monitoring names it in filters and groupByFields. */
@@ -89,6 +89,7 @@ const clientTelemetry = (platform: Platform): z.input<typeof metricTemplateSchem
     outputs: [
       { signal: 'requests', where: { label: 'metric.labels.event', in: ['request'] } },
       { signal: 'errors', where: { label: 'metric.labels.event', in: ['error'] } },
+      { signal: 'clientErrors', where: { label: 'metric.labels.event', in: ['client_error'] } },
       { signal: 'sessions', where: { label: 'metric.labels.event', in: ['session'] } },
       { signal: 'crashes', where: { label: 'metric.labels.event', in: ['crash'] } },
     ],
@@ -120,6 +121,7 @@ export const defaultMetricTemplates: MetricTemplateSet = metricTemplateSetSchema
         outputs: [
           { signal: 'requests' },
           { signal: 'errors', where: { label: 'metric.labels.response_code_class', in: ['5xx'] } },
+          { signal: 'clientErrors', where: { label: 'metric.labels.response_code_class', in: ['4xx'] } },
         ],
       },
       {

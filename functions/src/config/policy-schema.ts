@@ -21,7 +21,7 @@ const alpha = z
   .gt(0, { error: 'must be > 0' })
   .lt(0.5, { error: 'must be < 0.5' });
 
-const metricName = z.enum(['error_rate', 'success_rate', 'crash_rate', 'p95_latency']);
+const metricName = z.enum(['error_rate', 'success_rate', 'crash_rate', 'p95_latency', 'http_error_rate']);
 
 const channelSchema = z.strictObject({
   /** Share of users on the canary. */
@@ -34,6 +34,8 @@ const channelSchema = z.strictObject({
     /** Relative p95 increase over the baseline (0.5 = +50%). */
     p95LatencyIncrease: positive,
     crashRate: rate,
+    /** (5xx + 4xx) / requests above which the canary is rolled back (the web's "4xx/5xx rate > 10%"). */
+    httpErrorRate: rate,
   }),
   successRate: z.strictObject({
     /** Success rate below this is flagged. */

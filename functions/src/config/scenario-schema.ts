@@ -30,6 +30,7 @@ const sideSchema = z
   .strictObject({
     requests: count,
     errors: count,
+    clientErrors: count.optional(),
     successes: count.optional(),
     sessions: count.optional(),
     crashes: count.optional(),
@@ -37,6 +38,7 @@ const sideSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.errors > s.requests) ctx.addIssue({ code: 'custom', path: ['errors'], message: 'must be <= requests' });
+    if (s.clientErrors !== undefined && s.clientErrors > s.requests - s.errors) ctx.addIssue({ code: 'custom', path: ['clientErrors'], message: 'must be <= requests - errors' });
     if (s.successes !== undefined && s.successes > s.requests) ctx.addIssue({ code: 'custom', path: ['successes'], message: 'must be <= requests' });
     if (s.crashes !== undefined && s.crashes > (s.sessions ?? 0)) ctx.addIssue({ code: 'custom', path: ['crashes'], message: 'must be <= sessions' });
   });

@@ -143,6 +143,7 @@ export function judgeWindow(
 
   let verdict: Verdict = 'green';
   for (const name of applies) verdict = worse(verdict, metrics[name].status);
-  if (!applies.has('crash_rate')) metrics.crash_rate.status = 'inconclusive';
+  // Shown but not judged on this platform (crash rate on the web, the 4xx/5xx rate off it).
+  for (const name of Object.keys(metrics) as MetricName[]) if (!applies.has(name)) metrics[name].status = 'inconclusive';
   return { verdict, metrics, reasons, sharedIncident: shared && verdict !== 'red', evidence, counts };
 }

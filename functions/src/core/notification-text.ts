@@ -7,6 +7,7 @@ const LABEL: Record<MetricName, string> = {
   success_rate: 'Success rate',
   crash_rate: 'Crash rate',
   p95_latency: 'P95 latency',
+  http_error_rate: '4xx/5xx rate',
 };
 
 const value = (m: MetricExplanation, x: number | null) =>

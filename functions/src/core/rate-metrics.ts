@@ -46,6 +46,17 @@ export const RATE_METRICS: readonly RateMetric[] = [
     trials: 'requests',
   },
   {
+    // The web's "4xx/5xx rate > 10%": every answer that was not a success, the caller's (4xx) and
+    // the server's (5xx) alike. A source that does not count 4xx reports them as 0, as the spec says.
+    name: 'http_error_rate',
+    label: '4xx/5xx rate',
+    threshold: (ch) => ch.red.httpErrorRate,
+    minutes: (w) => w.errorRateMinutes,
+    pick: (s) => (s.requests > 0 ? { n: s.requests, k: s.errors + (s.clientErrors ?? 0) } : null),
+    action: () => 'rollback',
+    trials: 'requests',
+  },
+  {
     name: 'crash_rate',
     label: 'Crash rate',
     threshold: (ch) => ch.red.crashRate,

@@ -28,6 +28,9 @@ export function cleanSide(side: SideCounts | null | undefined): SideCounts | nul
   if (!isCount(requests) || !isCount(errors) || errors > requests) return null;
   if (successes !== undefined && (!isCount(successes) || successes > requests)) return null;
   const out: SideCounts = { requests, errors };
+  const clientErrors = side.clientErrors;
+  if (clientErrors !== undefined && (!isCount(clientErrors) || clientErrors > requests - errors)) return null;
+  if (clientErrors !== undefined) out.clientErrors = clientErrors;
   if (successes !== undefined) out.successes = successes;
   if (sessions !== undefined || crashes !== undefined) {
     // A crash count without a valid session count cannot be turned into a rate: drop both.

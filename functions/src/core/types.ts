@@ -19,6 +19,8 @@ export interface Histogram {
 export interface SideCounts {
   requests: number;
   errors: number;
+  /** 4xx answers (web), 0..requests - errors; absent counts as 0 (shared/spec/replay-format.md). */
+  clientErrors?: number;
   /** Absent means requests - errors. */
   successes?: number;
   sessions?: number;
@@ -36,7 +38,7 @@ export interface WindowSample {
   baseline: SideCounts | null;
 }
 
-export const METRICS = ['error_rate', 'success_rate', 'crash_rate', 'p95_latency'] as const;
+export const METRICS = ['error_rate', 'success_rate', 'crash_rate', 'p95_latency', 'http_error_rate'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** inconclusive: not enough evidence either way. Never treated as green. */

@@ -62,6 +62,7 @@ describe('replay command', () => {
         success_rate: expect.objectContaining({ threshold: 0.9 }),
         crash_rate: expect.objectContaining({ threshold: 0.02 }),
         p95_latency: expect.objectContaining({ threshold: 0.5 }),
+        http_error_rate: expect.objectContaining({ threshold: 0.1 }),
       },
     });
     expect(Object.keys(r.json[0]!)).toEqual(['window', 't', 'verdict', 'decision', 'reasons', 'metrics']);
@@ -162,5 +163,26 @@ describe('replay command', () => {
     const a = replay(join(examples, 'shared-incident.json'));
     const b = replay(join(examples, 'shared-incident.json'));
     expect(a.lines).toEqual(b.lines);
+  });
+
+  it('rolls the 4xx example back on the 4xx/5xx rate while its 5xx stay low; without clientErrors the same traffic is not rolled back', () => {
+    const r = replay(join(examples, 'client-errors-web.json'));
+    expect(r.status).toBe(0);
+    const last = r.json.at(-1)!;
+    expect(last.decision).toBe('rollback');
+    expect((last.reasons as string[])[0]).toMatch(/^4xx\/5xx rate \d+(\.\d+)?% \(threshold 10%\)$/);
+    expect((last.metrics as Record<string, { status: string }>).error_rate.status).toBe('green');
+    const scenario = JSON.parse(readFileSync(join(examples, 'client-errors-web.json'), 'utf8')) as { windows: { canary: Record<string, unknown> | null; baseline: Record<string, unknown> | null }[] };
+    for (const w of scenario.windows) for (const side of [w.canary, w.baseline]) if (side) delete side.clientErrors;
+    const blind = join(tmp, 'no-4xx.json');
+    writeFileSync(blind, JSON.stringify(scenario));
+    expect(replay(blind).json.map((l) => l.decision)).not.toContain('rollback');
+  });
+
+  it('refuses a 4xx count above requests - errors, naming the field', () => {
+    const path = scenarioFile('bad-4xx.json', (s) => {
+      s.windows[2].canary.clientErrors = s.windows[2].canary.requests;
+    });
+    expect(replay(path)).toMatchObject({ status: 2, lines: [], stderr: 'windows[2].canary.clientErrors: must be <= requests - errors\n' });
   });
 });

@@ -36,7 +36,7 @@ describe('applyPolicyOverride', () => {
     const r = applyPolicyOverride(defaultPolicy, { channels: { beta: { red: { errorRate: 0.03 } } }, evaluation: { pauseAfterNoDataWindows: 9 } });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.policy.channels.beta.red).toEqual({ errorRate: 0.03, p95LatencyIncrease: 0.3, crashRate: 0.01 });
+    expect(r.policy.channels.beta.red).toEqual({ errorRate: 0.03, p95LatencyIncrease: 0.3, crashRate: 0.01, httpErrorRate: 0.1 });
     expect(r.policy.evaluation.pauseAfterNoDataWindows).toBe(9);
     expect(r.policy.channels.alpha).toEqual(defaultPolicy.channels.alpha);
   });

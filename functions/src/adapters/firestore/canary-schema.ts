@@ -20,7 +20,8 @@ export const evaluationSummarySchema = z.object({
   verdict,
   decision: z.enum(['continue', 'pause', 'rollback', 'promote']),
   reasons: z.array(z.string()),
-  metrics: z.record(z.enum(METRICS), metricResult),
+  // Partial: evaluations stored before a metric existed (the 4xx/5xx rate) still read back.
+  metrics: z.partialRecord(z.enum(METRICS), metricResult),
   sharedIncident: optional(z.boolean()),
   at: finite,
   windowStart: finite.nullable(),

@@ -88,6 +88,8 @@ function toSide(acc: SideAcc): SideCounts | null {
   return {
     requests: c.requests ?? 0,
     errors: c.errors ?? 0,
+    // Never more than requests - errors: a 4xx counted twice by overlapping series stays a valid count.
+    ...(c.clientErrors !== undefined ? { clientErrors: Math.min(c.clientErrors, Math.max(0, (c.requests ?? 0) - (c.errors ?? 0))) } : {}),
     ...(c.successes !== undefined ? { successes: c.successes } : {}),
     ...(c.sessions !== undefined ? { sessions: c.sessions } : {}),
     ...(c.crashes !== undefined ? { crashes: c.crashes } : {}),

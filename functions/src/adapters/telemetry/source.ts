@@ -129,6 +129,7 @@ function bucket(minutes: TelemetryMinute[], from: number, range: MetricsRange, e
   return sums.map((s) => {
     if (!s || (s.requests === 0 && s.sessions === 0)) return s ? { requests: 0, errors: 0 } : null;
     const side: SideCounts = { requests: s.requests, errors: s.errors, successes: Math.min(s.requests, s.successes) };
+    if (s.clientErrors > 0) side.clientErrors = Math.min(s.clientErrors, Math.max(0, s.requests - s.errors));
     if (s.sessions > 0) {
       side.sessions = s.sessions;
       side.crashes = Math.min(s.sessions, s.crashes);

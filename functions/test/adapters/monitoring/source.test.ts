@@ -130,7 +130,7 @@ describe('Cloud Monitoring metrics source (real client, fake server)', () => {
     ];
     const m = (await source().fetch([canaryFixture()], range)).get('web__v29.1.0__alpha')!;
     expect(fake.calls.filter((c) => c.query.get('filter')!.includes('request_count'))).toHaveLength(3);
-    expect(m.ok && m.windows[0].canary).toEqual({ requests: 4, errors: 1 });
+    expect(m.ok && m.windows[0].canary).toEqual({ requests: 4, errors: 1, clientErrors: 1 });
     expect(m.ok && m.windows[0].baseline).toEqual({ requests: 7, errors: 0 });
   });
 

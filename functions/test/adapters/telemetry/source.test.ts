@@ -49,6 +49,17 @@ describe('telemetry metrics source (reads the ingest aggregates through their po
     expect(result.windows[2].canary).toEqual({ requests: 80, errors: 0, successes: 80, sessions: 10, crashes: 1 });
   });
 
+  test('carries the 4xx count (clientErrors) into the windows, never above requests - errors', async () => {
+    const agg = new MemoryAggregates();
+    agg.data.set('v29.1.0', [m(0, { requests: 100, errors: 5, clientErrors: 12, successes: 83, installs: 50, errorInstalls: 5 }), m(1, { requests: 10, errors: 0, successes: 10, installs: 5 })]);
+    agg.data.set('v29.0.0', [m(0, { requests: 1000, errors: 10, clientErrors: 30, successes: 960, installs: 500, errorInstalls: 10 })]);
+    const result = (await createTelemetryMetricsSource({ aggregates: agg }).fetch([canary], range)).get(canary.id)!;
+    if (!result.ok) throw new Error(result.error);
+    expect(result.windows[0].canary).toMatchObject({ requests: 100, errors: 5, clientErrors: 12 });
+    expect(result.windows[0].baseline).toMatchObject({ clientErrors: 30 });
+    expect(result.windows[1].canary?.clientErrors).toBeUndefined();
+  });
+
   test('a few installs cannot count for more errors than their share of the traffic, and it is reported', async () => {
     const agg = new MemoryAggregates();
     // 1,000 real installs making 5,000 requests with 50 errors, and 10 forged installs claiming 1,000 errors.
