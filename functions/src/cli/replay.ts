@@ -29,7 +29,7 @@ function round(v: number | null, digits: number): number | null {
 function rounded(metrics: Evaluation['metrics']): Evaluation['metrics'] {
   const out = { ...metrics };
   for (const k of Object.keys(out) as MetricName[]) {
-    const d = k === 'p95_latency' ? 1 : 6;
+    const d = k === 'p95_latency' || k === 'p95_latency_sla' ? 1 : 6;
     out[k] = { ...out[k], canary: round(out[k].canary, d), baseline: round(out[k].baseline, d) };
   }
   return out;

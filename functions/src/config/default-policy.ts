@@ -20,6 +20,7 @@ const raw: Policy = {
       bakeHours: 24,
       red: { errorRate: 0.05, p95LatencyIncrease: 0.5, crashRate: 0.02, httpErrorRate: 0.1 },
       successRate: { below: 0.9, action: 'pause' },
+      latencySlaMs: null,
       mttrMinutes: null,
       minExposure: { requests: 2_000, sessions: 500 },
       next: 'beta',
@@ -32,6 +33,7 @@ const raw: Policy = {
       bakeHours: 48,
       red: { errorRate: 0.02, p95LatencyIncrease: 0.3, crashRate: 0.01, httpErrorRate: 0.1 },
       successRate: { below: 0.95, action: 'pause' },
+      latencySlaMs: null,
       mttrMinutes: 30,
       minExposure: { requests: 10_000, sessions: 2_500 },
       next: 'stable',
@@ -45,6 +47,10 @@ const raw: Policy = {
       red: { errorRate: 0.005, p95LatencyIncrease: 0.2, crashRate: 0.005, httpErrorRate: 0.1 },
       // "Red: Investigate": investigating is a human's job, so the canary pauses (docs/decisions.md).
       successRate: { below: 0.99, action: 'pause' },
+      // The document's KPI "p95_latency ... Target: < 200ms" is not shipped as a default: it is a
+      // property of one service, and a default would hold every stable rollout of a service whose
+      // healthy p95 is above it. Set channels.stable.latencySlaMs to your SLA (docs/decisions.md).
+      latencySlaMs: null,
       mttrMinutes: 15,
       minExposure: { requests: 20_000, sessions: 5_000 },
       next: null,

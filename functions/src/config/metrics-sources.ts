@@ -17,11 +17,18 @@ export const SOURCE_FEEDS: Record<SourceName, readonly MetricName[]> = {
 
 const source = z.enum(SOURCE_NAMES);
 
+/**
+ * Metrics read from another's counts follow its source: the 4xx/5xx rate shares the error rate's
+ * requests, the latency SLA the latency histogram. They cannot be assigned on their own.
+ */
+const DERIVED: Partial<Record<MetricName, MetricName>> = { http_error_rate: 'error_rate', p95_latency_sla: 'p95_latency' };
+const ASSIGNABLE = METRICS.filter((m) => !DERIVED[m]) as [MetricName, ...MetricName[]];
+
 const platformSources = z
   .strictObject({
     /** The source of every metric not named in `metrics`. */
     default: source,
-    metrics: z.partialRecord(z.enum(METRICS), source).default({}),
+    metrics: z.partialRecord(z.enum(ASSIGNABLE), source).default({}),
   })
   .superRefine((p, ctx) => {
     for (const [metric, name] of Object.entries(p.metrics) as [MetricName, SourceName][]) {
@@ -54,7 +61,8 @@ export type MetricsSourcesConfig = z.infer<typeof metricsSourcesSchema>;
 export const defaultMetricsSources: MetricsSourcesConfig = metricsSourcesSchema.parse({});
 
 export function sourceOf(p: PlatformSources | undefined, metric: MetricName): SourceName {
-  return p?.metrics[metric] ?? p?.default ?? 'monitoring';
+  const own = DERIVED[metric] ?? metric;
+  return p?.metrics[own] ?? p?.default ?? 'monitoring';
 }
 
 /** Per metric, the source that feeds it on `platform` (only metrics that source can feed). */

@@ -21,7 +21,7 @@ const alpha = z
   .gt(0, { error: 'must be > 0' })
   .lt(0.5, { error: 'must be < 0.5' });
 
-const metricName = z.enum(['error_rate', 'success_rate', 'crash_rate', 'p95_latency', 'http_error_rate']);
+const metricName = z.enum(['error_rate', 'success_rate', 'crash_rate', 'p95_latency', 'http_error_rate', 'p95_latency_sla']);
 
 const channelSchema = z.strictObject({
   /** Share of users on the canary. */
@@ -43,6 +43,12 @@ const channelSchema = z.strictObject({
     /** The document says "Yellow" for alpha/beta and "Red: Investigate" for stable: see docs/decisions.md. */
     action: z.enum(['pause', 'rollback']),
   }),
+  /**
+   * Absolute latency limit in ms for the quantile (the document's KPI "p95 latency target < 200 ms"):
+   * a canary confidently above it while its baseline is not pauses (yellow), and a bake passes
+   * ("performance within SLA") only when it shows the quantile below it. null: no absolute limit.
+   */
+  latencySlaMs: positive.nullable(),
   /**
    * MTTR target in minutes ("Yellow: Monitor"): an incident on this channel that recovers later (or
    * never) flags its canary, and no promotion leaves the channel until a person clears the flag; on

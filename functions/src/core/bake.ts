@@ -70,6 +70,11 @@ export function bakeShortfall(policy: Policy, platform: Platform, channel: Rollo
     const tail = 1 - policy.evaluation.latencyQuantile;
     if (!p || p.n === 0) out.push('no latency data');
     else if (binomialLowerTail(p.k, p.n, tail) >= alpha) out.push(`p${Math.round(policy.evaluation.latencyQuantile * 100)} latency not yet shown within +${Math.round(ch.red.p95LatencyIncrease * 100)}% of the baseline`);
+    // "Performance within SLA": the bake shows the quantile below the channel's absolute limit.
+    const sla = bake.pooled.p95_latency_sla;
+    if (ch.latencySlaMs !== null && p && p.n > 0 && (!sla || sla.n === 0 || binomialLowerTail(sla.k, sla.n, tail) >= alpha)) {
+      out.push(`performance within SLA: p${Math.round(policy.evaluation.latencyQuantile * 100)} latency not yet shown below ${ch.latencySlaMs} ms`);
+    }
   }
   return out;
 }

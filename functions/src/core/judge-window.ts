@@ -1,11 +1,12 @@
 import type { Policy } from '../config/policy-schema';
 import { judgeLatency } from './judge-latency';
+import { readLatencySla } from './judge-latency-sla';
 import { judgeRate, type RateJudgement } from './judge-rate';
 import { windowsFor, type Pooled } from './pool';
 import { RATE_METRICS } from './rate-metrics';
 import { latencyReason, rateReason, sharedReason } from './reasons';
 import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
-import { rateLowerBound } from './stats';
+import { binomialLowerTail, rateLowerBound } from './stats';
 import type { Channel, MetricName, MetricResult, Platform, Verdict, WindowSample } from './types';
 
 const RANK: Record<Verdict, number> = { green: 0, inconclusive: 1, yellow: 2, red: 3 };
@@ -142,8 +143,30 @@ export function judgeWindow(
   };
 
   let verdict: Verdict = 'green';
-  for (const name of applies) verdict = worse(verdict, metrics[name].status);
+  for (const name of applies) if (name !== 'p95_latency_sla') verdict = worse(verdict, metrics[name].status);
   // Shown but not judged on this platform (crash rate on the web, the 4xx/5xx rate off it).
   for (const name of Object.keys(metrics) as MetricName[]) if (!applies.has(name)) metrics[name].status = 'inconclusive';
+
+  // The absolute limit (SLA) where the channel sets one, wherever latency is judged. It can only
+  // pause: a window that does not show the canary below it is not made inconclusive for that, as
+  // its verdict belongs to the bake ("performance within SLA", core/bake.ts).
+  const sla = ch.latencySlaMs;
+  const slaWindows = windowsFor(policy.windows.p95LatencyMinutes, windowMs);
+  let slaStatus: Verdict = 'inconclusive';
+  const reading = sla !== null && applies.has('p95_latency') ? readLatencySla(history, end, windowMs, slaWindows, sla, ev.latencyQuantile) : null;
+  if (sla !== null && reading) {
+    if (reading.newest) {
+      evidence.p95_latency_sla = updateStatistic(seq.evidence.p95_latency_sla, reading.newest.n, reading.newest.k, reading.newest.allowed);
+      counts.p95_latency_sla = { n: reading.newest.n, k: reading.newest.kGreen };
+      slaStatus = binomialLowerTail(reading.newest.kGreen, reading.newest.n, 1 - ev.latencyQuantile) < ev.greenAlpha ? 'green' : 'inconclusive';
+    }
+    if (sequentialStatus(mixtureLog(evidence.p95_latency_sla), redLevel, pauseLevel) !== null) {
+      slaStatus = 'yellow';
+      const q = Math.round(ev.latencyQuantile * 100);
+      reasons.push(`P${q} latency ${reading.canary === null ? 'unknown' : `${Math.round(reading.canary)} ms`} above the ${sla} ms SLA (baseline ${reading.baseline === null ? 'unknown' : `${Math.round(reading.baseline)} ms`})`);
+      verdict = worse(verdict, 'yellow');
+    }
+  }
+  metrics.p95_latency_sla = { canary: reading?.canary ?? null, baseline: reading?.baseline ?? null, threshold: sla ?? 0, status: slaStatus, bound: null, windows: slaWindows };
   return { verdict, metrics, reasons, sharedIncident: shared && verdict !== 'red', evidence, counts };
 }

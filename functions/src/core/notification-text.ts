@@ -8,10 +8,11 @@ const LABEL: Record<MetricName, string> = {
   crash_rate: 'Crash rate',
   p95_latency: 'P95 latency',
   http_error_rate: '4xx/5xx rate',
+  p95_latency_sla: 'P95 latency SLA',
 };
 
 const value = (m: MetricExplanation, x: number | null) =>
-  x === null ? 'no data' : m.metric === 'p95_latency' ? `${Math.round(x)} ms` : percent(x);
+  x === null ? 'no data' : m.metric === 'p95_latency' || m.metric === 'p95_latency_sla' ? `${Math.round(x)} ms` : percent(x);
 
 /**
  * One metric in a sentence a person can check: "Error rate 8% (95% bound >= 6.1%) vs baseline
@@ -20,7 +21,7 @@ const value = (m: MetricExplanation, x: number | null) =>
  */
 export function metricLine(m: MetricExplanation): string {
   const bound = m.bound === null ? '' : ` (confidence bound ${m.metric === 'success_rate' ? '≤' : '≥'} ${value(m, m.bound)})`;
-  const threshold = m.metric === 'p95_latency' ? `${signedPercent(m.threshold)} over baseline` : percent(m.threshold);
+  const threshold = m.metric === 'p95_latency' ? `${signedPercent(m.threshold)} over baseline` : m.metric === 'p95_latency_sla' ? `${Math.round(m.threshold)} ms` : percent(m.threshold);
   const windows = m.windows === null ? '' : `, over ${m.windows} window${m.windows === 1 ? '' : 's'}`;
   return `${LABEL[m.metric]} ${value(m, m.canary)}${bound} vs baseline ${value(m, m.baseline)}, threshold ${threshold}${windows}: ${m.status}`;
 }

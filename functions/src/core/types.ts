@@ -38,7 +38,11 @@ export interface WindowSample {
   baseline: SideCounts | null;
 }
 
-export const METRICS = ['error_rate', 'success_rate', 'crash_rate', 'p95_latency', 'http_error_rate'] as const;
+/**
+ * p95_latency is judged relative to the baseline; p95_latency_sla against the channel's absolute
+ * limit (the SLA, `latencySlaMs`), where one is set.
+ */
+export const METRICS = ['error_rate', 'success_rate', 'crash_rate', 'p95_latency', 'http_error_rate', 'p95_latency_sla'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** inconclusive: not enough evidence either way. Never treated as green. */

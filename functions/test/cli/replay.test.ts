@@ -63,6 +63,7 @@ describe('replay command', () => {
         crash_rate: expect.objectContaining({ threshold: 0.02 }),
         p95_latency: expect.objectContaining({ threshold: 0.5 }),
         http_error_rate: expect.objectContaining({ threshold: 0.1 }),
+        p95_latency_sla: expect.objectContaining({ status: 'inconclusive' }),
       },
     });
     expect(Object.keys(r.json[0]!)).toEqual(['window', 't', 'verdict', 'decision', 'reasons', 'metrics']);

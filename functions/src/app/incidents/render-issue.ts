@@ -32,8 +32,8 @@ export function renderIncidentIssue(r: IncidentReport): { title: string; body: s
           '| metric | status | canary | baseline | threshold |',
           '|---|---|---|---|---|',
           ...r.decision.metrics.map((m) =>
-            m.metric === 'p95_latency'
-              ? `| ${m.metric} | ${m.status} | ${m.canary === null ? '—' : `${Math.round(m.canary)} ms`} | ${m.baseline === null ? '—' : `${Math.round(m.baseline)} ms`} | +${pct(m.threshold)} |`
+            m.metric === 'p95_latency' || m.metric === 'p95_latency_sla'
+              ? `| ${m.metric} | ${m.status} | ${m.canary === null ? '—' : `${Math.round(m.canary)} ms`} | ${m.baseline === null ? '—' : `${Math.round(m.baseline)} ms`} | ${m.metric === 'p95_latency_sla' ? `${Math.round(m.threshold)} ms` : `+${pct(m.threshold)}`} |`
               : `| ${m.metric} | ${m.status} | ${pct(m.canary)} | ${pct(m.baseline)} | ${pct(m.threshold)} |`,
           ),
         ]

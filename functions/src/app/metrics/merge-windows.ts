@@ -2,16 +2,17 @@ import type { Histogram, MetricName, SideCounts, WindowSample } from '../../core
 
 /** The fields of a window side that each metric reads. */
 export function takeFields(target: SideCounts, from: SideCounts, metrics: ReadonlySet<MetricName>): void {
-  if (metrics.has('error_rate') || metrics.has('success_rate')) {
+  if (metrics.has('error_rate') || metrics.has('success_rate') || metrics.has('http_error_rate')) {
     target.requests = from.requests;
     target.errors = from.errors;
+    if (from.clientErrors !== undefined) target.clientErrors = from.clientErrors;
     if (from.successes !== undefined) target.successes = from.successes;
   }
   if (metrics.has('crash_rate') && from.sessions !== undefined) {
     target.sessions = from.sessions;
     target.crashes = from.crashes ?? 0;
   }
-  if (metrics.has('p95_latency') && from.latencyMs) target.latencyMs = from.latencyMs;
+  if ((metrics.has('p95_latency') || metrics.has('p95_latency_sla')) && from.latencyMs) target.latencyMs = from.latencyMs;
 }
 
 function addHistogram(a: Histogram | undefined, b: Histogram | undefined): Histogram | undefined {
@@ -26,6 +27,7 @@ function addSide(a: SideCounts | null, b: SideCounts | null): SideCounts | null 
   if (!a) return b && { ...b };
   if (!b) return a;
   const out: SideCounts = { requests: a.requests + b.requests, errors: a.errors + b.errors };
+  if (a.clientErrors !== undefined || b.clientErrors !== undefined) out.clientErrors = (a.clientErrors ?? 0) + (b.clientErrors ?? 0);
   if (a.successes !== undefined || b.successes !== undefined) out.successes = (a.successes ?? a.requests - a.errors) + (b.successes ?? b.requests - b.errors);
   if (a.sessions !== undefined || b.sessions !== undefined) {
     out.sessions = (a.sessions ?? 0) + (b.sessions ?? 0);

@@ -26,6 +26,7 @@ const full: Canary = sampleCanary({
       crash_rate: { canary: 0.03, baseline: 0.005, threshold: 0.02, status: 'red' },
       p95_latency: { canary: 410, baseline: 400, threshold: 0.5, status: 'green' },
       http_error_rate: { canary: 0.02, baseline: 0.02, threshold: 0.1, status: 'green' },
+      p95_latency_sla: { canary: 410, baseline: 400, threshold: 200, status: 'inconclusive' },
     },
     sharedIncident: false,
     at: T0 + 60_000,

@@ -46,6 +46,7 @@ export function sampleEvaluation(scheduleTime: number, overrides: Partial<Evalua
       crash_rate: { ...metric, status: 'green', canary: 0 },
       p95_latency: { canary: 320, baseline: 300, threshold: 0.5, status: 'green' },
       http_error_rate: { canary: 0.09, baseline: 0.02, threshold: 0.1, status: 'yellow' },
+      p95_latency_sla: { canary: 320, baseline: 300, threshold: 200, status: 'inconclusive' },
     },
     at: scheduleTime + 1500,
     windowStart: scheduleTime - 300_000,

@@ -48,7 +48,7 @@ describe('composite metrics source (per platform and metric, from config/metrics
     if (!r.ok) throw new Error(r.error);
     expect(r.windows).toHaveLength(3);
     expect(r.windows[0].canary).toEqual({ requests: 100, errors: 7, latencyMs: latency(900) });
-    expect(r.metrics?.sort()).toEqual(['crash_rate', 'error_rate', 'p95_latency', 'success_rate']);
+    expect(r.metrics?.sort()).toEqual(['crash_rate', 'error_rate', 'http_error_rate', 'p95_latency', 'p95_latency_sla', 'success_rate']);
     expect(telemetry.calls).toEqual([{ ids: ['web__v2__alpha', 'web__v3__alpha'], range }]);
     expect(monitoring.calls).toHaveLength(1);
     expect(built).toBe(0);
