@@ -20,6 +20,8 @@ export interface CanaryTelemetryOptions {
   getAppCheckToken?: () => Promise<string>;
   /** How often a batch is sent while the page is visible, in ms. Default 60,000. */
   intervalMs?: number;
+  /** The clock windows are stamped with. Default `Date.now`; a demo on a faster story clock passes its own. */
+  now?: () => number;
 }
 
 export interface CanaryTelemetry {
@@ -46,7 +48,7 @@ function start(o: CanaryTelemetryOptions): CanaryTelemetry | undefined {
     console.warn('canary-telemetry: not started: give api, key, a release (1-64 characters, no "/") and a channel (alpha, beta or stable)');
     return undefined;
   }
-  const now = () => Date.now();
+  const now = o.now ?? Date.now;
   const base = new URL(o.api, location.href).href.replace(/\/$/, '');
   const url = `${base}/v1/telemetry?key=${encodeURIComponent(o.key)}`;
   const origins = o.origins ?? [location.origin];

@@ -55,6 +55,7 @@ import { sweepOutbox } from '../app/notify/sweep';
 
 /** The page's refresh: two or three reads a poll stay within the API's per-caller budget (1 a second). */
 const STATUS_POLL_MS = 2500;
+import { demoMountFor } from './local/demo-wiring';
 
 async function main(): Promise<void> {
   let options = readLocalOptions(process.argv.slice(2), process.env);
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
       return read?.ok && read.canary.status === 'rolled_back' ? scenario.previousRelease : scenario.release;
     },
   });
+  // The demo page (/demo/): the canary and its previous release reporting with clients/web to this ingest.
+  mounts.push(demoMountFor(db, scenario, clock, options.tickMs, ingestKey, standIns ? () => standIns?.hostingServes() ?? undefined : undefined));
 
   out.line(`Canary Guardian, local runner (project ${options.projectId}, Firestore ${process.env.FIRESTORE_EMULATOR_HOST}${firestore ? ' in-process' : ''})`);
   out.line(`API listening on ${baseUrl}   key: ${options.apiKey}`);
