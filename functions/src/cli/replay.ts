@@ -19,18 +19,24 @@ export interface ReplayLine {
   verdict: Evaluation['verdict'];
   decision: Evaluation['decision'];
   reasons: string[];
-  metrics: Evaluation['metrics'];
+  metrics: Partial<Evaluation['metrics']>;
 }
 
 function round(v: number | null, digits: number): number | null {
   return v === null ? null : Number(v.toFixed(digits));
 }
 
-function rounded(metrics: Evaluation['metrics']): Evaluation['metrics'] {
-  const out = { ...metrics };
+/**
+ * The spec's four metrics, the web's 4xx/5xx rate where it is judged, and the absolute latency
+ * limit only where the channel sets one: an unset SLA would print as a threshold of 0 ms.
+ */
+function rounded(metrics: Evaluation['metrics'], slaSet: boolean): Partial<Evaluation['metrics']> {
+  const out: Partial<Evaluation['metrics']> = { ...metrics };
+  if (!slaSet) delete out.p95_latency_sla;
   for (const k of Object.keys(out) as MetricName[]) {
     const d = k === 'p95_latency' || k === 'p95_latency_sla' ? 1 : 6;
-    out[k] = { ...out[k], canary: round(out[k].canary, d), baseline: round(out[k].baseline, d) };
+    const m = out[k]!;
+    out[k] = { ...m, canary: round(m.canary, d), baseline: round(m.baseline, d) };
   }
   return out;
 }
@@ -44,13 +50,14 @@ export function* replayScenario(scenario: Scenario, policy: Policy): Generator<R
   const windows = scenarioWindows(scenario);
   const windowMs = scenario.windowSeconds * 1000;
   const keep = lookbackWindows(policy, windowMs);
+  const slaSet = policy.channels[scenario.channel].latencySlaMs !== null;
   let state = initialRolloutState(policy, scenario.platform, scenario.channel, Date.parse(scenario.start));
   for (let i = 0; i < windows.length; i++) {
     const end = windows[i]!.start + windowMs;
     const r = evaluateTick({ policy, platform: scenario.platform, state, windows: windows.slice(Math.max(0, i - keep + 1), i + 1), gates: scenario.gates ?? {}, now: end });
     state = r.state;
     const e = r.evaluation;
-    yield { window: i, t: iso(end), verdict: e.verdict, decision: e.decision, reasons: e.reasons, metrics: rounded(e.metrics) };
+    yield { window: i, t: iso(end), verdict: e.verdict, decision: e.decision, reasons: e.reasons, metrics: rounded(e.metrics, slaSet) };
     if (e.decision === 'rollback' || e.decision === 'promote') return;
   }
 }

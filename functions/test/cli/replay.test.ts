@@ -63,7 +63,6 @@ describe('replay command', () => {
         crash_rate: expect.objectContaining({ threshold: 0.02 }),
         p95_latency: expect.objectContaining({ threshold: 0.5 }),
         http_error_rate: expect.objectContaining({ threshold: 0.1 }),
-        p95_latency_sla: expect.objectContaining({ status: 'inconclusive' }),
       },
     });
     expect(Object.keys(r.json[0]!)).toEqual(['window', 't', 'verdict', 'decision', 'reasons', 'metrics']);
@@ -125,6 +124,15 @@ describe('replay command', () => {
     const r = replay('--policy', bad, join(examples, 'healthy-alpha.json'));
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toMatch(/channels\.beta\.red\.errorRate: must be <= 1$/);
+  });
+
+  it('shows the absolute latency limit only where the channel sets one', () => {
+    const sla = join(tmp, 'sla.json');
+    writeFileSync(sla, '{"channels":{"alpha":{"latencySlaMs":400}}}');
+    const withSla = replay('--policy', sla, join(examples, 'healthy-alpha.json'));
+    expect(withSla.status).toBe(0);
+    expect(withSla.json[0]!.metrics).toHaveProperty('p95_latency_sla', expect.objectContaining({ threshold: 400 }));
+    expect(replay(join(examples, 'healthy-alpha.json')).json[0]!.metrics).not.toHaveProperty('p95_latency_sla');
   });
 
   it('stops after a promotion: a mobile stable canary green for a day moves from 10% to 25%', () => {
