@@ -20,8 +20,13 @@ export class ApiError extends Error {
     readonly status: number,
     readonly body: Record<string, unknown>,
   ) {
-    super(`${status} ${String(body.error ?? 'error')}${body.detail ? `: ${String(body.detail)}` : ''}`);
+    super(`${status} ${asText(body.error ?? 'error')}${body.detail ? `: ${asText(body.detail)}` : ''}`);
   }
+}
+
+/** An answer's field as text: a string as it is, anything else (a list of issues) as JSON, never '[object Object]'. */
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 interface Stored {

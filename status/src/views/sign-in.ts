@@ -21,7 +21,7 @@ export function signInView(main: HTMLElement, config: PageConfig, done: (session
     const data = new FormData(form);
     void (async () => {
       try {
-        const session = config.auth === 'key' ? Session.withKey(config, String(data.get('key') ?? '').trim()) : await Session.withPassword(config, String(data.get('email') ?? ''), String(data.get('password') ?? ''));
+        const session = config.auth === 'key' ? Session.withKey(config, field(data, 'key').trim()) : await Session.withPassword(config, field(data, 'email'), field(data, 'password'));
         // Proves the credentials before leaving the form: a wrong key is told here, not as an empty page.
         await session.get('/canaries?limit=1');
         done(session);
@@ -31,4 +31,10 @@ export function signInView(main: HTMLElement, config: PageConfig, done: (session
       }
     })();
   });
+}
+
+/** A text field of the form ('' when absent; the form has no file inputs). */
+function field(data: FormData, name: string): string {
+  const value = data.get(name);
+  return typeof value === 'string' ? value : '';
 }
