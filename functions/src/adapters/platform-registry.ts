@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { Canary } from '../core/canary';
-import type { CanaryStore } from '../ports/canary-store';
+import type { CanaryStore, ConfigStore } from '../ports/canary-store';
 import { createCohortShareStep } from './cohorts/share-step';
 import { PLATFORMS, type Channel, type Platform } from '../core/types';
 import { systemClock, type Clock } from '../ports/clock';
@@ -26,8 +26,11 @@ export interface PlatformActuatorsConfig {
   github?: { client: () => Promise<Octokit>; defaultRepository?: string };
   play?: PlayClientOptions & { tracks?: Partial<Record<Channel, string>> };
   hosting?: HostingClientOptions & { channels?: Partial<Record<Channel, string>> };
-  /** The canary store the web cohort router reads its shares from (the `cohort_share` step writes there). */
-  cohorts?: { canaries: CanaryStore };
+  /**
+   * The canary store the web cohort router reads its shares from (the `cohort_share` step writes
+   * there), and `config/web_cohorts`, which says whether a router fronts a site at all.
+   */
+  cohorts?: { canaries: CanaryStore; config?: ConfigStore };
   /** Rollback steps per platform (default DEFAULT_ROLLBACK_STEPS). */
   steps?: Partial<Record<Platform, RollbackStepName[]>>;
   /** Steps switched off everywhere: they run as a do-nothing step that says so. */
@@ -64,7 +67,7 @@ export function createPlatformActuators(config: PlatformActuatorsConfig): Platfo
   const hosting = config.hosting ? { hosting: lazyHostingClient(config.hosting), clock, channels: config.hosting.channels } : undefined;
 
   const factories: Record<RollbackStepName, () => RollbackStep> = {
-    cohort_share: () => createCohortShareStep({ canaries: config.cohorts?.canaries ?? missing('the cohort shares (canary store)'), clock }),
+    cohort_share: () => createCohortShareStep({ canaries: config.cohorts?.canaries ?? missing('the cohort shares (canary store)'), clock, config: config.cohorts?.config }),
     dispatch: () => createDispatchStep(github ?? missing('GitHub (dispatch)')),
     github_release: () => createGitHubReleaseStep(github ?? missing('GitHub (releases)')),
     hosting_release: () => createHostingRollbackStep(hosting ?? missing('Firebase Hosting')),

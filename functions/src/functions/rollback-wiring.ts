@@ -71,7 +71,7 @@ async function buildDeps(): Promise<RollbackDeps> {
     },
     play: { auth: new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/androidpublisher'] }), tracks: config.playTracks },
     hosting: { auth: new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/firebase'] }), channels: config.hostingChannels },
-    cohorts: { canaries: createFirestoreCanaryStore(db) },
+    cohorts: { canaries: createFirestoreCanaryStore(db), config: createFirestoreConfigStore(db) },
     steps: config.steps,
     disabled: config.disabled,
   });

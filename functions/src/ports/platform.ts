@@ -82,8 +82,11 @@ export interface RollbackStep {
    * others back: they restore too.
    */
   readonly first?: boolean;
-  /** The requests it would send, recorded instead of sending in dry-run or with the kill switch off. */
-  describe(ctx: RollbackContext): string;
+  /**
+   * The requests it would send, recorded instead of sending in dry-run or with the kill switch off
+   * (a promise where telling needs a read, e.g. whether a cohort router fronts the site).
+   */
+  describe(ctx: RollbackContext): string | Promise<string>;
   execute(ctx: RollbackContext): Promise<ActionOutcome>;
   /**
    * Proves, with reads only (nothing a user or the platform's state could notice), that `execute`

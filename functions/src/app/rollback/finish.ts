@@ -52,7 +52,7 @@ export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, cana
   const finishedAt = deps.clock.now();
   // Web behind the cohort router: users were restored when the share went to 0, not when Hosting
   // finished; both times are kept (the share's in the incident, the platform's beside it).
-  const sharedAt = await shareChangedAt(deps, canary, plan);
+  const sharedAt = await shareChangedAt(deps, canary, plan, records);
   const restoredAt = sharedAt ?? finishedAt;
   const stepDetails = Object.fromEntries(plan.steps.map((s) => [s, records[s]?.detail ?? records[s]?.status ?? 'unknown']));
   const installs = await telemetryInstalls(deps.telemetry, canary, restoredAt);
@@ -81,9 +81,13 @@ export async function finishCompleted(deps: RollbackDeps, key: RollbackKey, cana
   });
 }
 
-/** When the cohort_share step set the share to 0, where the plan had it and it completed. */
-async function shareChangedAt(deps: RollbackDeps, canary: Canary, plan: RollbackPlan): Promise<number | undefined> {
-  if (!plan.steps.includes('cohort_share')) return undefined;
+/**
+ * When the cohort_share step set the share to 0, where the plan had it and it completed. A skipped
+ * step (no router fronts the site, or the live channel) restored nobody: the platform's time counts.
+ */
+async function shareChangedAt(deps: RollbackDeps, canary: Canary, plan: RollbackPlan, records: Partial<Record<RollbackStepName, StepRecord>>): Promise<number | undefined> {
+  const step = records.cohort_share?.status;
+  if (!plan.steps.includes('cohort_share') || (step !== 'done' && step !== 'already_done')) return undefined;
   const read = await deps.canaries.get(canary.id);
   const cohort = read?.ok ? read.canary.cohort : undefined;
   return cohort?.share === 0 ? cohort.changedAt : undefined;
@@ -150,13 +154,15 @@ export async function finishBlocked(
   }
   const action = gate.kind === 'breaker_open' ? BLOCKED_ACTION.breaker_open : BLOCKED_ACTION[gate.why];
   const ctx = contextOf(canary, key, gate.plan);
-  const wouldSend = steps.map((s) => {
-    try {
-      return s.describe(ctx);
-    } catch (err) {
-      return `${s.name}: ${err instanceof Error ? err.message : String(err)}`;
-    }
-  });
+  const wouldSend = await Promise.all(
+    steps.map(async (s) => {
+      try {
+        return await s.describe(ctx);
+      } catch (err) {
+        return `${s.name}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }),
+  );
   if (gate.kind === 'recorded_only') {
     await Promise.all(steps.map((s, i) => deps.ledger.putStep(key, s.name, { status: 'dry_run', tries: 0, attempt: 0, updatedAt: now, detail: wouldSend[i] })));
   }

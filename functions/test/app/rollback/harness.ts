@@ -1,6 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import type { Octokit } from '@octokit/rest';
-import { createFirestoreAuditLog, createFirestoreCanaryStore } from '../../../src/adapters/firestore';
+import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore } from '../../../src/adapters/firestore';
 import { createFirestoreRollbackLedger } from '../../../src/adapters/firestore/rollback-ledger';
 import { createGitHubClient } from '../../../src/adapters/github/client';
 import { createPlatformActuators, type PlatformActuatorsConfig } from '../../../src/adapters/platform-registry';
@@ -55,7 +55,8 @@ export async function rollbackHarness(label: string, options: { settings?: Parti
   const canaries = createFirestoreCanaryStore(fs.db);
   const actuators = createPlatformActuators({
     clock,
-    cohorts: { canaries },
+    // As deployed: config/web_cohorts tells the cohort_share step whether a router fronts the site.
+    cohorts: { canaries, config: createFirestoreConfigStore(fs.db) },
     github: {
       client: () => (octokit ??= createGitHubClient({ token: 'test', baseUrl: github.server.url, retry: { enabled: false }, maxRateLimitWaitMs: 0, throttle: { enabled: false } })),
     },
