@@ -26,6 +26,7 @@ function canaryReleases(db: Firestore, clock: Clock): () => Promise<ReadonlySet<
 }
 
 export interface TelemetryWiringOptions {
+  /** Fixed documents per release-minute; absent: chosen from load. */
   shards?: number;
   retentionMs?: number;
   verifyAppCheck: (token: string) => Promise<unknown>;
@@ -37,6 +38,7 @@ export interface TelemetryWiringOptions {
 /** The ingest app's collaborators on a Firestore instance: the deployed function and the local runner both use this. */
 export function telemetryDeps(db: Firestore, clock: Clock, options: TelemetryWiringOptions): TelemetryHttpDeps {
   const store = createFirestoreTelemetryStore(db, {
+    now: () => clock.now(),
     ...(options.shards !== undefined ? { shards: options.shards } : {}),
     ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
     ...(options.onCommit ? { onCommit: options.onCommit } : {}),

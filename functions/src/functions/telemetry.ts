@@ -16,7 +16,7 @@ async function buildApp(): Promise<Express> {
   const db = getDb();
   return createTelemetryApp(
     telemetryDeps(db, systemClock, {
-      shards: TELEMETRY_SHARDS.value(),
+      ...(TELEMETRY_SHARDS.value() > 0 ? { shards: TELEMETRY_SHARDS.value() } : {}),
       retentionMs: TELEMETRY_RETENTION_DAYS.value() * 24 * 3600_000,
       // getDb() initialised the default app; App Check verifies against it (JWKS cached by firebase-admin).
       verifyAppCheck: (token) => getAppCheck().verifyToken(token),

@@ -2,18 +2,27 @@ import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './errors';
 import { loneSurrogatePaths, MAX_JSON_DEPTH, nestedDeeperThan } from './json-guard';
 
+const MAY_HOLD_SURROGATE = /\\u[dD][89a-fA-F]/;
+
 /** Bodies larger than this are refused with 413 before any parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-async function readStream(req: Request, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, { error: 'payload_too_large', limitBytes: limit });
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Reads the stream with events (an async iterator per request costs measurably more at ingest rates). */
+function readStream(req: Request, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      reject(new HttpError(413, { error: 'payload_too_large', limitBytes: limit }));
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 /**
@@ -49,7 +58,8 @@ export function jsonBody(limit = BODY_LIMIT_BYTES) {
       } catch {
         throw new HttpError(400, { error: 'malformed_json', detail: 'the body must be one JSON object (it is read as JSON whatever the Content-Type)' });
       }
-      const lone = loneSurrogatePaths(parsed);
+      // Only a \uD800-\uDFFF escape can put a surrogate into parsed text (UTF-8 decoding never does): most bodies skip the walk.
+      const lone = MAY_HOLD_SURROGATE.test(text) ? loneSurrogatePaths(parsed) : [];
       if (lone.length > 0) {
         throw new HttpError(400, {
           error: 'invalid_request',

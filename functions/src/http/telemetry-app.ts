@@ -21,6 +21,7 @@ export function createTelemetryApp(deps: TelemetryHttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('etag', false);
   const log = deps.log ?? functionsLogSink;
   const installLimiter = createRateLimiter(deps.installRateLimit ?? DEFAULT_INSTALL_RATE, () => deps.clock.now());
 

@@ -88,6 +88,11 @@ export function createDocCache(db: Firestore) {
       state.latency = latency;
       for (const [h, e] of entries) state.entries.set(h, e);
     },
+    /** A read just found the document absent (the shard layout's read of shard 0): no second read for it. */
+    absent(path: string): void {
+      docs.delete(path);
+      docs.set(path, { exists: false, totals: TotalsSchema.parse({}), latency: {}, entries: new Map(), complete: true });
+    },
     /** The outcome of a write to these documents is unknown or was refused: read them again next time. */
     forget(paths: Iterable<string>): void {
       for (const path of paths) docs.delete(path);

@@ -2,11 +2,16 @@ import { Timestamp, type DocumentReference, type Firestore } from 'firebase-admi
 import { addScalarCounts, boundWindow } from '../../core/telemetry-bounds';
 import type { BatchOutcome, IngestAnswer, PendingBatch, TelemetryStore } from '../../ports';
 import { createDocCache, type DocState } from './telemetry-doc-cache';
-import { DEFAULT_RETENTION_MS, DEFAULT_SHARDS, InstallEntrySchema, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
+import { createShardLayouts, type Layout } from './telemetry-shards';
+import { DEFAULT_RETENTION_MS, InstallEntrySchema, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
 
 export interface FirestoreTelemetryOptions {
-  /** Documents per release and minute (default 4). Readers find them by query; a change moves where retries of the last 15 minutes look for their markers. */
+  /** Documents per release and minute for new minutes; default: chosen from load (telemetry-shards.ts). A minute keeps the count it was created with. */
   shards?: number;
+  /** Upper bound of the count chosen from load (default 16). */
+  maxShards?: number;
+  /** The clock that tells minutes apart for the load figures (default Date.now). */
+  now?: () => number;
   /** Aggregates are kept this long (TTL on expireAt; default 14 days). */
   retentionMs?: number;
   /** Told after each successful commit how many documents it wrote (benchmarks count writes here). */
@@ -22,7 +27,7 @@ const CONFLICT = new Set([5, 6, 9, 10]);
 
 interface Touched {
   ref: DocumentReference;
-  base: { platform: string; release: string; minute: number; shard: number };
+  base: { platform: string; release: string; minute: number; shard: number; k: number };
   state: DocState;
   /** The totals and the histogram as this commit leaves them. */
   totals: Totals;
@@ -43,32 +48,43 @@ interface Touched {
  * precondition: one commit is refused, read again, and finds the other's marker.
  */
 export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreTelemetryOptions = {}): TelemetryStore {
-  const shards = options.shards ?? DEFAULT_SHARDS;
   const retention = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const cache = createDocCache(db);
-  const refOf = (b: PendingBatch, minute: number) => minuteRef(db, b.platform, b.release, minute, shardOf(b.installHash, shards));
+  const layouts = createShardLayouts(db, options.now ?? Date.now, { ...(options.shards !== undefined ? { fixed: options.shards } : {}), ...(options.maxShards !== undefined ? { maxShards: options.maxShards } : {}) });
 
-  function plan(batches: PendingBatch[]) {
-    const wanted = new Map<string, { ref: DocumentReference; base: Touched['base']; installs: Set<string> }>();
+  /** The document of a batch's install in one minute, under that minute's layout. */
+  function refIn(layout: Map<string, Layout>, b: PendingBatch, minute: number): { ref: DocumentReference; shard: number; k: number } {
+    const k = layout.get(layouts.key(b.platform, b.release, minute))!.shards;
+    const shard = shardOf(b.installHash, k);
+    return { ref: minuteRef(db, b.platform, b.release, minute, shard), shard, k };
+  }
+
+  function plan(batches: PendingBatch[], layout: Map<string, Layout>) {
+    const wanted = new Map<string, { ref: DocumentReference; base: Touched['base']; installs: Set<string>; create: boolean }>();
+    const want = (b: Pick<PendingBatch, 'platform' | 'release'>, minute: number, at: { ref: DocumentReference; shard: number; k: number }, create: boolean) => {
+      let w = wanted.get(at.ref.path);
+      if (!w) wanted.set(at.ref.path, (w = { ref: at.ref, base: { platform: b.platform, release: b.release, minute, shard: at.shard, k: at.k }, installs: new Set(), create }));
+      return w;
+    };
     for (const b of batches) {
       for (const minute of [b.markerMinute, ...b.windows.map((w) => w.minute)]) {
-        const ref = refOf(b, minute);
-        let w = wanted.get(ref.path);
-        if (!w) wanted.set(ref.path, (w = { ref, base: { platform: b.platform, release: b.release, minute, shard: shardOf(b.installHash, shards) }, installs: new Set() }));
-        w.installs.add(b.installHash);
+        const l = layout.get(layouts.key(b.platform, b.release, minute))!;
+        // A minute nobody wrote yet: its shard 0 is created with the layout, whatever installs this commit holds.
+        if (l.creating) want(b, minute, { ref: minuteRef(db, b.platform, b.release, minute, 0), shard: 0, k: l.shards }, true);
+        want(b, minute, refIn(layout, b, minute), false).installs.add(b.installHash);
       }
     }
     return wanted;
   }
 
-  function apply(batches: PendingBatch[], touched: Map<string, Touched>, limits: Parameters<TelemetryStore['commit']>[2]): BatchOutcome[] {
+  function apply(batches: PendingBatch[], touched: Map<string, Touched>, layout: Map<string, Layout>, limits: Parameters<TelemetryStore['commit']>[2]): BatchOutcome[] {
     const entryOf = (doc: Touched, h: string): InstallEntry => {
       let entry = doc.changed.get(h);
       if (!entry) doc.changed.set(h, (entry = structuredClone(doc.state.entries.get(h) ?? InstallEntrySchema.parse({}))));
       return entry;
     };
     return batches.map((b): BatchOutcome => {
-      const markerDoc = touched.get(refOf(b, b.markerMinute).path)!;
+      const markerDoc = touched.get(refIn(layout, b, b.markerMinute).ref.path)!;
       const marker = entryOf(markerDoc, b.installHash);
       const first = marker.a[b.batchHash];
       if (first) return { kind: 'duplicate', answer: answerOf(first) };
@@ -79,7 +95,7 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
       marker.a[b.batchHash] = [b.answer.accepted, b.answer.dropped, b.answer.sampleRate];
       markerDoc.dirty = true;
       for (const w of b.windows) {
-        const doc = touched.get(refOf(b, w.minute).path)!;
+        const doc = touched.get(refIn(layout, b, w.minute).ref.path)!;
         const entry = entryOf(doc, b.installHash);
         const bounded = boundWindow({ requests: entry.r, errors: entry.e, sessions: entry.s, crashes: entry.c }, w, limits);
         entry.r = bounded.after.requests;
@@ -117,12 +133,19 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
     lane: (b) => `${b.platform}/${b.release}`,
 
     async commit(batches, usage, limits) {
-      const wanted = plan(batches);
+      const lane = `${batches[0]!.platform}/${batches[0]!.release}`;
+      const minutes = batches.flatMap((b) => [b.markerMinute, ...b.windows.map((w) => w.minute)].map((minute) => ({ platform: b.platform, release: b.release, minute })));
       for (let attempt = 1; ; attempt++) {
+        const layout = await layouts.resolve(minutes);
+        const wanted = plan(batches, layout);
+        for (const [path, w] of wanted) if (w.create) cache.absent(path);
         const states = await cache.load(wanted);
         const touched = new Map<string, Touched>();
         for (const [path, w] of wanted) touched.set(path, { ref: w.ref, base: w.base, state: states.get(path)!, totals: { ...states.get(path)!.totals }, latency: { ...states.get(path)!.latency }, changed: new Map(), dirty: false });
-        const outcomes = apply(batches, touched, limits);
+        const outcomes = apply(batches, touched, layout, limits);
+        // A new minute's shard 0 carries its layout: it is created whenever the commit writes any shard of that minute.
+        const written = new Set([...touched.values()].filter((d) => d.dirty).map((d) => layouts.key(d.base.platform, d.base.release, d.base.minute)));
+        for (const [path, w] of wanted) if (w.create && written.has(layouts.key(w.base.platform, w.base.release, w.base.minute))) touched.get(path)!.dirty = true;
         const dirty = [...touched.values()].filter((d) => d.dirty);
         if (dirty.length === 0 && usage.length === 0) return outcomes;
         const batch = db.batch();
@@ -141,10 +164,14 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
           // Refused or unknown: either way this instance's view of these documents is no longer to be trusted.
           cache.forget(wanted.keys());
           const code = (error as { code?: unknown }).code;
-          if (typeof code !== 'number' || !CONFLICT.has(code) || attempt >= MAX_ATTEMPTS) throw error;
+          const conflict = typeof code === 'number' && CONFLICT.has(code);
+          layouts.observe(lane, { conflict, batches: 0 });
+          if (!conflict || attempt >= MAX_ATTEMPTS) throw error;
           await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
           continue;
         }
+        layouts.observe(lane, { conflict: false, batches: batches.length });
+        for (const [key, l] of layout) if (l.creating) layouts.created(key, l.shards);
         dirty.forEach((doc, k) => cache.written(doc.ref.path, results[k]!.writeTime, doc.totals, doc.latency, doc.changed));
         options.onCommit?.({ documents: dirty.length + usage.length, batches: batches.length });
         return outcomes;
