@@ -72,7 +72,7 @@ async function firebaseCaller(verify: NonNullable<AuthOptions['firebase']>['veri
   } catch (err) {
     return { ok: false, status: 401, body: { error: 'invalid_token', claim: firebaseClaimOf(err) } };
   }
-  if (claims.admin !== true) return { ok: false, status: 403, body: { error: 'forbidden', claim: 'admin', detail: 'this account has no admin claim (npm run admin:grant -- <email>)' } };
+  if (claims.admin !== true) return { ok: false, status: 403, body: { error: 'forbidden', claim: 'admin', detail: 'this account has no admin claim (npm run admin:grant -- --email <address>)' } };
   // The uid is the stable name (an e-mail can change); kept to safe characters, it may reach logs.
   return { ok: true, caller: { actor: `firebase:${claims.uid.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 128)}`, kind: 'firebase' } };
 }

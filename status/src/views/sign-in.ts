@@ -13,7 +13,7 @@ export function signInView(main: HTMLElement, config: PageConfig, done: (session
           h('label', { for: 'password' }, 'Password'),
           h('input', { id: 'password', name: 'password', type: 'password', required: true, autocomplete: 'current-password' }),
         ];
-  const form = h('form', { class: 'sign-in' }, h('h1', {}, 'Sign in'), h('p', { class: 'muted' }, config.auth === 'key' ? 'Local runner: its API key is enough.' : 'Admins only: your account needs the admin claim (npm run admin:grant -- <email>).'), ...fields, h('button', { type: 'submit' }, 'Sign in'), error);
+  const form = h('form', { class: 'sign-in' }, h('h1', {}, 'Sign in'), h('p', { class: 'muted' }, config.auth === 'key' ? 'Local runner: its API key is enough.' : 'Admins only: your account needs the admin claim (npm run admin:grant -- --email <address>).'), ...fields, h('button', { type: 'submit' }, 'Sign in'), error);
   replace(main, form);
   (form.querySelector('input') as HTMLInputElement).focus();
   form.addEventListener('submit', (ev) => {
