@@ -1,4 +1,4 @@
-// Runs before the commands a user may type first on a fresh clone (replay, audit:verify,
+// Runs before the commands a user may type first on a fresh clone (replay, backtest, audit:verify,
 // audit:tail): builds lib/ with the project's own TypeScript when it is missing or older than
 // src/, so `npm ci && npm run replay -- ...` works without a separate build and without a stack
 // trace. A current lib/ costs one directory walk, not a compile.

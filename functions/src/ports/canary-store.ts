@@ -1,5 +1,5 @@
 import type { Canary, CanaryStatus, EvaluationSummary } from '../core/canary';
-import type { Platform } from '../core/types';
+import type { MetricName, Platform, WindowSample } from '../core/types';
 import type { PendingAuditEntry } from './audit';
 import type { RequestCompletion } from './idempotency';
 import type { Fence } from './lease';
@@ -127,7 +127,7 @@ export interface CanaryStore {
    * schedule time, so it is also the tick's claim: false when another run already decided it.
    */
   recordEvaluation(id: string, key: string, record: EvaluationRecord): Promise<boolean>;
-  /** Newest first; with `before`, only those whose scheduleTime is earlier (the next page). */
+  /** Newest first; with `before`, only those whose scheduleTime is earlier (the next page). Without `counts`. */
   listEvaluations(id: string, limit: number, before?: number): Promise<EvaluationRecord[]>;
 }
 
@@ -149,6 +149,19 @@ export interface EvaluationRecord extends EvaluationSummary {
    * written or carried out; the next tick judges the canary afresh.
    */
   superseded?: string;
+  /**
+   * The raw counts of the windows this tick judged for the first time, and the metrics the source
+   * fed: what the backtest replays under another policy (rates and verdicts cannot be re-judged).
+   * Bounded (app/evaluate/judged-counts.ts); absent in records written before it existed.
+   */
+  counts?: JudgedCounts;
+}
+
+/** The windows one tick judged, as the metrics source gave them. */
+export interface JudgedCounts {
+  windows: WindowSample[];
+  /** The metrics the source fed for this canary, when it said (Play vitals feeds no latency). */
+  metrics?: MetricName[];
 }
 
 /** Raw configuration documents (`config/{name}`); the caller validates them with its own schema. */

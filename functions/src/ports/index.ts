@@ -16,3 +16,4 @@ export * from './telemetry';
 export * from './notification-outbox';
 export * from './lease';
 export * from './shell-source';
+export * from './evaluation-history';

@@ -33,6 +33,10 @@ describe('a fresh clone (no lib/)', () => {
     expect(replay.stderr).not.toMatch(/Cannot find module|\n\s+at /);
     expect(replay.status).toBe(0);
     expect(replay.stdout).toMatch(/rollback/i);
+    // The backtest is built by the same step (npm's prebacktest): it starts and reads its
+    // candidate before it touches Firestore, so a bad path is one line, not a missing module.
+    const backtest = spawnSync(process.execPath, ['lib/cli/backtest.js', '--policy', 'missing.json'], { cwd: fn, encoding: 'utf8', env: { ...process.env, INIT_CWD: clone } });
+    expect({ status: backtest.status, stderr: backtest.stderr }).toEqual({ status: 2, stderr: `policy ${join(clone, 'missing.json')}: cannot read (ENOENT)\n` });
     // Nothing changed since: the second run costs a directory walk, no build.
     const again = spawnSync(process.execPath, ['scripts/ensure-built.js'], { cwd: fn, encoding: 'utf8' });
     expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });

@@ -135,7 +135,9 @@ export class MemoryCanaryStore implements CanaryStore {
     return [...(this.evaluations.get(id)?.values() ?? [])]
       .filter((e) => before === undefined || e.scheduleTime < before)
       .sort((a, b) => b.scheduleTime - a.scheduleTime)
-      .slice(0, limit);
+      .slice(0, limit)
+      // As the Firestore store: the raw counts are kept for the backtest, not listed.
+      .map(({ counts: _counts, ...rest }) => rest);
   }
 }
 

@@ -153,6 +153,24 @@ export function canaryFromDoc(id: string, data: unknown): { ok: true; canary: Ca
   return { ok: true, canary: withoutUndefined({ id, ...parsed.data }) as Canary };
 }
 
+// The raw counts kept for the backtest. Numbers are read as stored (NaN included): the evaluator's
+// own cleaning (core/sanitize.ts) turns an impossible side into "no data" when it is replayed.
+const storedSide = z
+  .object({
+    requests: anyNumber,
+    errors: anyNumber,
+    clientErrors: optional(anyNumber),
+    successes: optional(anyNumber),
+    sessions: optional(anyNumber),
+    crashes: optional(anyNumber),
+    latencyMs: optional(z.object({ bounds: z.array(anyNumber), counts: z.array(anyNumber) })),
+  })
+  .nullable();
+const judgedCountsSchema = z.object({
+  windows: z.array(z.object({ start: finite, durationMs: finite, canary: storedSide, baseline: storedSide })),
+  metrics: optional(z.array(z.enum(METRICS))),
+});
+
 /** `canaries/{id}/evaluations/{key}`: the EvaluationRecord with expireAt as a Timestamp (the TTL field). */
 export const evaluationDocSchema = evaluationSummarySchema.extend({
   scheduleTime: finite,
@@ -162,6 +180,7 @@ export const evaluationDocSchema = evaluationSummarySchema.extend({
   dryRun: z.boolean(),
   expireAt: timestampMs,
   superseded: optional(z.string()),
+  counts: optional(judgedCountsSchema),
 });
 
 export function evaluationToDoc(record: EvaluationRecord): Record<string, unknown> {

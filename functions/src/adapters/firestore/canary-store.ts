@@ -61,6 +61,12 @@ function patchToDoc(patch: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+function withoutCounts(record: EvaluationRecord): EvaluationRecord {
+  const { counts: _counts, ...rest } = record;
+  void _counts;
+  return rest;
+}
+
 /**
  * The CanaryStore port on Firestore: `canaries/{id}`, with `claims/{key}` and `evaluations/{key}`
  * beneath. Claims and decision documents are create()s; a canary write is one transaction with its
@@ -209,7 +215,8 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const out: EvaluationRecord[] = [];
       for (const doc of snap.docs) {
         const parsed = evaluationFromDoc(doc.data());
-        if (parsed.ok) out.push(parsed.record);
+        // The raw counts are the backtest's (evaluation-history.ts); the API's pages stay small.
+        if (parsed.ok) out.push(withoutCounts(parsed.record));
         else logger.warn('skipping an evaluation document that fails its schema', { path: doc.ref.path, error: formatSchemaError(parsed.error) });
       }
       return out;

@@ -9,3 +9,4 @@ export { createFirestoreTelemetryStore } from './telemetry-store';
 export { createFirestoreTelemetryAggregates } from './telemetry-aggregates';
 export { createFirestoreIngestKeyStore } from './ingest-keys';
 export { createFirestoreIncidentStore } from './incident-store';
+export { createFirestoreEvaluationHistory } from './evaluation-history';

@@ -50,6 +50,8 @@ export const QUERY_SHAPES = {
   canariesMttrMissed: { collectionGroup: 'canaries', scope: 'COLLECTION', equality: ['mttrMissed.open'], orderBy: [] },
   /** A canary's decisions, newest first; the status page pages back with `scheduleTime < before`. */
   evaluationsNewest: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], range: 'scheduleTime', orderBy: [{ field: 'scheduleTime', direction: 'desc' }] },
+  /** A canary's decisions since a time, oldest first: the backtest's read (single-field index). */
+  evaluationsSince: { collectionGroup: 'evaluations', scope: 'COLLECTION', equality: [], range: 'scheduleTime', orderBy: [{ field: 'scheduleTime', direction: 'asc' }] },
   /** Notification outbox items whose (next) delivery is due: the sweeper's query. */
   outboxDue: { collectionGroup: 'notification_outbox', scope: 'COLLECTION', equality: ['status'], range: 'nextAttemptAt', orderBy: [{ field: 'nextAttemptAt', direction: 'asc' }] },
   /** Outbox items in one status, newest first (dead letters for the status page). */

@@ -6,6 +6,7 @@ import { evaluateTick, type RolloutEffect, type TickResult } from '../../core/ti
 import { isCanaryConflict, type CanaryMetrics, type EvaluationRecord } from '../../ports';
 import type { Fence } from '../../ports/lease';
 import { actOnDecision } from './act';
+import { judgedCounts } from './judged-counts';
 import type { EvaluateDeps } from './deps';
 import { noDataClock, policyForSource } from './source-view';
 
@@ -104,6 +105,7 @@ export async function evaluateCanary(
   const dryRun = deps.settings.globalDryRun || canary.dryRun;
   const now = deps.clock.now();
   const summary: EvaluationSummary = { ...result.evaluation, at: now, windowStart: result.state.lastWindowStart };
+  const counts = judgedCounts(windows, canary.rollout.lastWindowStart, result.state.lastWindowStart, metrics?.ok ? metrics.metrics : undefined);
   const record: EvaluationRecord = {
     ...summary,
     scheduleTime: ctx.scheduleTime,
@@ -112,6 +114,7 @@ export async function evaluateCanary(
     effects: result.effects.map((e) => e.kind),
     dryRun,
     expireAt: now + deps.settings.historyTtlMs,
+    ...(counts ? { counts } : {}),
   };
 
   // Paused by someone other than the evaluator (an operator, the rollback breaker, a failed
