@@ -56,6 +56,7 @@ import { sweepOutbox } from '../app/notify/sweep';
 /** The page's refresh: two or three reads a poll stay within the API's per-caller budget (1 a second). */
 const STATUS_POLL_MS = 2500;
 import { demoMountFor } from './local/demo-wiring';
+import { createCanaryBreak } from './local/canary-break';
 
 async function main(): Promise<void> {
   let options = readLocalOptions(process.argv.slice(2), process.env);
@@ -111,7 +112,14 @@ async function main(): Promise<void> {
   const sourcesNote = await assignTelemetry(db, scenario.platform);
   const store = createFirestoreCanaryStore(db);
   let storyCanaryId: string | undefined;
+  // "Break the canary" on /demo/ breaks the release for all its installs, the simulated ones included.
+  const canaryBreak = createCanaryBreak(scenario, options.waitForBreak, () =>
+    out.line(
+      `demo: the canary ${scenario.release} was broken from ${baseUrl}/demo/ at story ${new Date(clock.now()).toISOString().slice(11, 16)}: its requests now fail at ${(100 * canaryBreak.failRate).toFixed(1)} %, on the page and on the ${population.canaryInstalls} simulated installs of the canary`,
+    ),
+  );
   const population = createPopulation({
+    canaryBreak,
     scenario,
     ingestUrl: `${baseUrl}${TELEMETRY_PATH}`,
     key: ingestKey,
@@ -126,7 +134,9 @@ async function main(): Promise<void> {
     },
   });
   // The demo page (/demo/): the canary and its previous release reporting with clients/web to this ingest.
-  mounts.push(demoMountFor(db, scenario, clock, options.tickMs, ingestKey, standIns ? () => standIns?.hostingServes() ?? undefined : undefined));
+  mounts.push(
+    demoMountFor(db, scenario, clock, options.tickMs, ingestKey, { canaryBreak, canaryInstalls: population.canaryInstalls }, standIns ? () => standIns?.hostingServes() ?? undefined : undefined),
+  );
 
   out.line(`Canary Guardian, local runner (project ${options.projectId}, Firestore ${process.env.FIRESTORE_EMULATOR_HOST}${firestore ? ' in-process' : ''})`);
   out.line(`API listening on ${baseUrl}   key: ${options.apiKey}`);
@@ -137,6 +147,11 @@ async function main(): Promise<void> {
   out.line(
     `scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms), played by ${options.installs} simulated installs (${population.canaryInstalls} on ${scenario.release}, ${population.baselineInstalls} on ${scenario.previousRelease})`,
   );
+  if (options.waitForBreak) {
+    out.line(
+      `--wait-for-break: the canary's ${population.canaryInstalls} simulated installs stay healthy (the previous release's rates) until someone clicks "Break the canary" on ${baseUrl}/demo/; the scenario's windows repeat until then`,
+    );
+  }
   out.line('open in a browser:');
   for (const mount of mounts) if (mount.describe) out.line(`  ${mount.describe(baseUrl)}`);
   if (standIns) {

@@ -2,6 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { createFirestoreCanaryStore } from '../../adapters/firestore';
 import type { Scenario } from '../../config/scenario-schema';
 import type { Clock } from '../../ports';
+import type { CanaryBreak } from './canary-break';
 import { createDemoMount } from './demo';
 import type { LocalMount } from './mounts';
 
@@ -9,10 +10,19 @@ import type { LocalMount } from './mounts';
  * The demo mount on the runner's store: its pages report with the run's ingest key (whose origins
  * are the runner's own), and the story's canary is found by its release.
  */
-export function demoMountFor(db: Firestore, scenario: Scenario, clock: Clock, tickMs: number, ingestKey: string, served?: () => string | undefined): LocalMount {
+export function demoMountFor(
+  db: Firestore,
+  scenario: Scenario,
+  clock: Clock,
+  tickMs: number,
+  ingestKey: string,
+  follow: { canaryBreak: CanaryBreak; canaryInstalls: number },
+  served?: () => string | undefined,
+): LocalMount {
   const store = createFirestoreCanaryStore(db);
   return createDemoMount({
     scenario,
+    ...follow,
     ingestKey,
     now: () => clock.now(),
     tickMs,

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { Scenario } from '../../config/scenario-schema';
 import type { Canary } from '../../core/canary';
 import { bundleWebClient, WEB_CLIENT_DIR } from '../web-client-bundle';
+import type { CanaryBreak } from './canary-break';
 import type { LocalMount } from './mounts';
+
+export { scenarioRate } from './canary-break';
 
 export const DEMO_PATH = '/demo';
 
@@ -20,23 +23,12 @@ export interface DemoDeps {
   canary: () => Promise<Canary | null>;
   /** The release Hosting serves the canary's channel now, where the runner knows (its stand-in); else derived from the canary's status. */
   served?: () => string | undefined;
+  /** "Break the canary": shared with the simulated installs of the canary, which follow it. */
+  canaryBreak: CanaryBreak;
+  /** Simulated installs on the canary release (they break with the page). */
+  canaryInstalls: number;
   /** Seeded in tests; Math.random otherwise. */
   random?: () => number;
-}
-
-/** Errors over requests of one side of the scenario, pooled over the windows where the side has data. */
-export function scenarioRate(s: Scenario, side: 'canary' | 'baseline', pick: 'pooled' | 'worst'): number {
-  let errors = 0;
-  let requests = 0;
-  let worst = 0;
-  for (const w of s.windows) {
-    const c = w[side];
-    if (!c || c.requests === 0) continue;
-    errors += c.errors;
-    requests += c.requests;
-    worst = Math.max(worst, c.errors / c.requests);
-  }
-  return pick === 'worst' ? worst : requests === 0 ? 0 : errors / requests;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -47,18 +39,17 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 /**
  * `/demo/`: the scenario's canary release and its previous release side by side, each a page of the
  * same small app that reports with clients/web to the runner's own ingest. "Break the canary"
- * makes the canary's requests fail at the scenario's rate (its worst canary window); until then,
- * and on the previous release, they fail at the previous release's pooled rate. After a rollback
- * the canary's frame loads what its users are served: the previous release.
+ * breaks the canary release: its requests fail at the scenario's rate (its worst canary window),
+ * the page's and those of the simulated installs on the canary alike; until then, and on the
+ * previous release, they fail at the previous release's pooled rate. After a rollback the canary's
+ * frame loads what its users are served: the previous release.
  */
 export function createDemoMount(deps: DemoDeps): LocalMount {
   const dir = join(WEB_CLIENT_DIR, 'demo');
   const random = deps.random ?? Math.random;
-  const failRate = scenarioRate(deps.scenario, 'canary', 'worst');
-  const baseRate = scenarioRate(deps.scenario, 'baseline', 'pooled');
+  const { failRate, baseRate } = deps.canaryBreak;
   const releases = [deps.scenario.release, deps.scenario.previousRelease];
   let bundle: Promise<string> | undefined;
-  let broken = false;
 
   async function served(): Promise<{ canary: Canary | null; served: string }> {
     const canary = await deps.canary();
@@ -72,8 +63,8 @@ export function createDemoMount(deps: DemoDeps): LocalMount {
     const path = url.pathname.slice(DEMO_PATH.length);
     if (path === '') return void res.writeHead(302, { location: `${DEMO_PATH}/` }).end();
     if (req.method === 'POST' && path === '/break') {
-      broken = true;
-      return send(res, 200, 'application/json', JSON.stringify({ broken }));
+      deps.canaryBreak.breakNow();
+      return send(res, 200, 'application/json', JSON.stringify({ broken: deps.canaryBreak.broken() }));
     }
     if (req.method !== 'GET') return send(res, 405, 'application/json', JSON.stringify({ error: 'GET, or POST /demo/break' }));
     switch (path) {
@@ -90,7 +81,9 @@ export function createDemoMount(deps: DemoDeps): LocalMount {
           channel: deps.scenario.channel,
           served: release,
           canary: canary ? { id: canary.id, status: canary.status, verdict: canary.lastEvaluation?.verdict ?? null } : null,
-          broken,
+          broken: deps.canaryBreak.broken(),
+          waitForBreak: deps.canaryBreak.waitForBreak,
+          canaryInstalls: deps.canaryInstalls,
           failRate,
           baseRate,
           storyNow: deps.now(),
@@ -108,7 +101,7 @@ export function createDemoMount(deps: DemoDeps): LocalMount {
       }
       case '/work': {
         const release = url.searchParams.get('release');
-        const rate = release === deps.scenario.release && broken ? failRate : baseRate;
+        const rate = release === deps.scenario.release && deps.canaryBreak.broken() ? failRate : baseRate;
         const fail = random() < rate;
         setTimeout(() => send(res, fail ? 503 : 200, 'application/json', JSON.stringify(fail ? { error: 'the canary is broken' } : { ok: true })), 20 + random() * 60);
         return;

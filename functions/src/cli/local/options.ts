@@ -27,6 +27,8 @@ export interface LocalOptions {
   dryRun: boolean;
   /** Simulated installs reporting telemetry (canary and previous release together). */
   installs: number;
+  /** The canary's simulated installs stay healthy until "Break the canary" on /demo/ (--wait-for-break). */
+  waitForBreak: boolean;
 }
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -59,5 +61,6 @@ export function readLocalOptions(argv: string[], env: NodeJS.ProcessEnv): LocalO
     verbose: argv.includes('--verbose'),
     dryRun: argv.includes('--dry-run'),
     installs: int('LOCAL_INSTALLS', 200, env, 2),
+    waitForBreak: argv.includes('--wait-for-break'),
   };
 }

@@ -3,6 +3,7 @@ import type { Scenario } from '../../config/scenario-schema';
 import type { SideCounts } from '../../core/types';
 import type { TelemetryReport } from '../../app/telemetry/report-schema';
 import { addSides, dealSide, scaleSide, seededRandom, type InstallMinute } from './deal';
+import { brokenSide, type CanaryBreak } from './canary-break';
 
 /** What the population reported in one tick, per release, and what the ingest answered. */
 export interface TickReports {
@@ -29,6 +30,12 @@ export interface PopulationOptions {
   installs: number;
   /** The release the canary's installs run now: the scenario's release until a rollback moved them back. */
   canaryInstallsRun: () => Promise<string>;
+  /**
+   * The demo page's break: once broken, the canary's installs fail at its rate (a fault of the
+   * release reaches all its users). With `waitForBreak` they play the previous release's rates
+   * until then and the scenario's windows repeat, so the story waits for the click.
+   */
+  canaryBreak?: Pick<CanaryBreak, 'broken' | 'failRate' | 'waitForBreak'>;
   /** Requests in flight at once. */
   concurrency?: number;
   seed?: number;
@@ -82,13 +89,18 @@ export function createPopulation(options: PopulationOptions) {
   return {
     canaryInstalls,
     baselineInstalls: baselineIds.length,
-    /** Every window of the scenario was played. */
-    exhausted: () => next >= scenario.windows.length,
+    /** Every window of the scenario was played (never, while the story waits for the demo's break). */
+    exhausted: () => !options.canaryBreak?.waitForBreak && next >= scenario.windows.length,
     /** Plays the next window of the scenario, stamped `start` (the minute the evaluator reads next). */
     async playWindow(start: number): Promise<TickReports> {
       const window = next++;
-      const canarySide = sideOf(scenario, window, 'canary');
-      const baselineSide = sideOf(scenario, window, 'baseline');
+      const follow = options.canaryBreak;
+      const played = follow?.waitForBreak ? window % scenario.windows.length : window;
+      let canarySide = sideOf(scenario, played, 'canary');
+      const baselineSide = sideOf(scenario, played, 'baseline');
+      // Waiting for the break: the canary's installs see what the previous release's see, at their own volume.
+      if (follow?.waitForBreak && canarySide && baselineSide) canarySide = scaleSide(baselineSide, canarySide.requests);
+      if (follow?.broken() && canarySide) canarySide = brokenSide(canarySide, follow.failRate);
       const canaryRuns = await options.canaryInstallsRun();
       const groups: { release: string; ids: string[]; side: SideCounts | null }[] = [];
       if (canaryRuns === scenario.release) {
