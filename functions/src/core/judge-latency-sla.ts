@@ -1,3 +1,4 @@
+import { allowedRate } from './allowance';
 import { countCertainlyAtOrAbove, countPossiblyAbove, mergeHistograms, quantile, total } from './histogram';
 import { lastWindows } from './pool';
 import type { Histogram, WindowSample } from './types';
@@ -10,8 +11,8 @@ export interface LatencySlaReading {
   /**
    * The newest window as a rate for the sequential test and the bake: canary requests (n), those
    * certainly at or above the limit (k: a pause needs proof), those possibly above it (kGreen: the
-   * bake needs proof the other way), and the share the baseline itself puts above the limit
-   * (allowed: the release is blamed only for what exceeds it).
+   * bake needs proof the other way), and the share the canary may reach above it (allowed: the
+   * baseline's own share where it is shown above 1 - q, core/allowance.ts).
    */
   newest: { n: number; k: number; kGreen: number; allowed: number } | null;
 }
@@ -20,7 +21,7 @@ export interface LatencySlaReading {
  * Under H0 "the canary's q-quantile is at most the limit", at most 1 - q of its requests lie above
  * the limit: the count above it is a binomial count like an error count. Pure.
  */
-export function readLatencySla(history: readonly WindowSample[], end: number, windowMs: number, windows: number, limitMs: number, q: number): LatencySlaReading {
+export function readLatencySla(history: readonly WindowSample[], end: number, windowMs: number, windows: number, limitMs: number, q: number, alpha: number): LatencySlaReading {
   const newestWindow = history.at(-1);
   const h: Histogram | undefined = newestWindow && newestWindow.start + newestWindow.durationMs >= end - 1 ? newestWindow.canary?.latencyMs : undefined;
   const bounds = h?.bounds ?? history.findLast((w) => w.canary?.latencyMs)?.canary?.latencyMs?.bounds;
@@ -28,12 +29,12 @@ export function readLatencySla(history: readonly WindowSample[], end: number, wi
   const recent = lastWindows(history, end, windowMs, windows);
   const c = mergeHistograms(bounds, recent.map((w) => w.canary?.latencyMs));
   const b = mergeHistograms(bounds, recent.map((w) => w.baseline?.latencyMs));
-  const tail = 1 - q;
   let newest: LatencySlaReading['newest'] = null;
   if (h && total(h) > 0) {
     const base = newestWindow?.baseline?.latencyMs;
-    const baseShare = base && total(base) > 0 && base.bounds.length === bounds.length ? countCertainlyAtOrAbove(base, limitMs) / total(base) : 0;
-    newest = { n: total(h), k: countCertainlyAtOrAbove(h, limitMs), kGreen: countPossiblyAbove(h, limitMs), allowed: Math.max(tail, baseShare) };
+    const inWindow = base && total(base) > 0 && base.bounds.length === bounds.length ? { n: total(base), k: countCertainlyAtOrAbove(base, limitMs) } : null;
+    const overWindows = b && total(b) > 0 ? { n: total(b), k: countCertainlyAtOrAbove(b, limitMs) } : null;
+    newest = { n: total(h), k: countCertainlyAtOrAbove(h, limitMs), kGreen: countPossiblyAbove(h, limitMs), allowed: allowedRate(1 - q, inWindow, [overWindows], alpha) };
   }
   return { canary: c ? quantile(c, q) : null, baseline: b ? quantile(b, q) : null, newest };
 }

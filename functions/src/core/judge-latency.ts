@@ -6,6 +6,7 @@ import {
   quantileUpperBound,
   total,
 } from './histogram';
+import { allowedRate } from './allowance';
 import type { Levels } from './judge-rate';
 import { lastWindows, scanHorizons } from './pool';
 import { binomialLowerTail, binomialUpperTail } from './stats';
@@ -21,7 +22,8 @@ export interface LatencyJudgement {
   alarmed: boolean;
   /**
    * The newest window as a rate for the sequential test and the bake: canary requests (n), those
-   * certainly above the limit (k, for red) and those possibly above it (kGreen, for green).
+   * certainly above the limit (k, for red) and those possibly above it (kGreen, for green), and
+   * the share the canary may reach above it (allowed: a baseline shown slow lifts it).
    */
   newest: { n: number; k: number; kGreen: number; allowed: number } | null;
 }
@@ -86,9 +88,13 @@ export function judgeLatency(history: readonly WindowSample[], end: number, wind
     // A recent baseline too thin to bound its quantile cannot lower the bar, nor need it raise it.
     const limit = Math.max(upper ?? 0, upperAll) * (1 + test.increase);
     if (h === 1) {
-      // As for rates, the release is blamed only for what exceeds its baseline in the same window.
-      const baseShare = b && total(b) > 0 ? countCertainlyAtOrAbove(b, limit) / total(b) : 0;
-      newest = { n: total(c), k: countCertainlyAtOrAbove(c, limit), kGreen: countPossiblyAbove(c, floor), allowed: Math.max(tail, baseShare) };
+      // The sequential test counts against the whole window's limit: one minute of baseline is too
+      // thin to bound its quantile (at 60 requests the bound is near the slowest one), and letting
+      // it raise the bar threw a slow canary's evidence away at low traffic. A baseline that slows
+      // too lifts the allowance instead, where it is shown to (core/allowance.ts), as for rates.
+      const inWindow = b && total(b) > 0 ? { n: total(b), k: countCertainlyAtOrAbove(b, floor) } : null;
+      const recent = { n: total(base), k: countCertainlyAtOrAbove(base, floor) };
+      newest = { n: total(c), k: countCertainlyAtOrAbove(c, floor), kGreen: countPossiblyAbove(c, floor), allowed: allowedRate(tail, inWindow, [recent], levels.yellowAlpha) };
     }
     const above = countCertainlyAtOrAbove(c, limit);
     if (above > total(c) * tail && binomialUpperTail(above, total(c), tail) < levels.yellowAlpha / m) {

@@ -1,8 +1,9 @@
 import type { Policy } from '../config/policy-schema';
+import { allowedRate } from './allowance';
 import { judgeLatency } from './judge-latency';
 import { readLatencySla } from './judge-latency-sla';
 import { judgeRate, type RateJudgement } from './judge-rate';
-import { windowsFor, type Pooled } from './pool';
+import { lastWindows, poolSide, scanHorizons, windowsFor, type Pooled } from './pool';
 import { RATE_METRICS } from './rate-metrics';
 import { latencyReason, rateReason, sharedReason } from './reasons';
 import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
@@ -87,18 +88,19 @@ export function judgeWindow(
 
   for (const m of RATE_METRICS) {
     const t = m.threshold(ch);
-    const j = judgeRate(history, end, windowMs, { threshold: t, windows: windowsFor(m.minutes(policy.windows), windowMs), pick: m.pick }, ev);
+    const windows = windowsFor(m.minutes(policy.windows), windowMs);
+    const j = judgeRate(history, end, windowMs, { threshold: t, windows, pick: m.pick }, ev);
     const shown = (v: number | null) => (v === null ? null : m.asSuccess ? 1 - v : v);
     const threshold = m.asSuccess ? 1 - t : t;
     let status: Verdict = j.status;
     if (applies.has(m.name)) {
       const c = newest?.canary ? m.pick(newest.canary) : null;
       if (c) {
-        // The release is blamed only for what exceeds both the threshold and the baseline in the
-        // same window: a canary no worse than its baseline never adds evidence against itself.
+        // The release is blamed only for what exceeds both the threshold and a baseline shown to
+        // be failing (core/allowance.ts): a canary no worse than a failing baseline adds no evidence.
         const b = newest?.baseline ? m.pick(newest.baseline) : null;
-        const allowed = b ? Math.max(t, b.k / b.n) : t;
-        evidence[m.name] = updateStatistic(seq.evidence[m.name], c.n, c.k, allowed);
+        const recent = scanHorizons(windows).slice(1).map((h) => poolSide(lastWindows(history, end, windowMs, h), 'baseline', m.pick));
+        evidence[m.name] = updateStatistic(seq.evidence[m.name], c.n, c.k, allowedRate(t, b, recent, ev.yellowAlpha));
         counts[m.name] = c;
       }
       let s = sequentialStatus(mixtureLog(evidence[m.name]), redLevel, pauseLevel);
@@ -153,7 +155,7 @@ export function judgeWindow(
   const sla = ch.latencySlaMs;
   const slaWindows = windowsFor(policy.windows.p95LatencyMinutes, windowMs);
   let slaStatus: Verdict = 'inconclusive';
-  const reading = sla !== null && applies.has('p95_latency') ? readLatencySla(history, end, windowMs, slaWindows, sla, ev.latencyQuantile) : null;
+  const reading = sla !== null && applies.has('p95_latency') ? readLatencySla(history, end, windowMs, slaWindows, sla, ev.latencyQuantile, ev.yellowAlpha) : null;
   if (sla !== null && reading) {
     if (reading.newest) {
       evidence.p95_latency_sla = updateStatistic(seq.evidence.p95_latency_sla, reading.newest.n, reading.newest.k, reading.newest.allowed);
