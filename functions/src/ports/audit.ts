@@ -1,3 +1,5 @@
+import type { Fence } from './lease';
+
 /**
  * The admin_audit trail, in the source document's shape. Append-only: the port has no update or
  * delete, and the same logical event appended twice (same idempotency key) is stored once.
@@ -44,8 +46,16 @@ export class AuditCursorNotFound extends Error {
   }
 }
 
+export interface AuditAppendOptions {
+  /**
+   * The lease term the writer holds: checked in the same unit as the entry's create(), so a holder
+   * whose term was taken over appends nothing (the append fails with FencedOut).
+   */
+  fence?: Fence;
+}
+
 export interface AuditLog {
   /** Stores the entry once per idempotency key; `created` is false for a repeat. */
-  append(entry: AuditEntry, idempotencyKey: string): Promise<{ id: string; created: boolean }>;
+  append(entry: AuditEntry, idempotencyKey: string, options?: AuditAppendOptions): Promise<{ id: string; created: boolean }>;
   list(query: AuditQuery): Promise<StoredAuditEntry[]>;
 }

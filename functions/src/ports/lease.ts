@@ -1,3 +1,5 @@
+import { CanaryConflict } from './canary-store';
+
 /**
  * A time-bounded lease on a named job (the scheduled evaluation), so that a run slower than the
  * schedule interval makes the next run skip instead of overlapping it (S2).
@@ -33,3 +35,24 @@ export interface Lease {
   release(name: string, term: number, holder: string, now: number): Promise<void>;
 }
 
+
+/**
+ * A write made under a lease term that is no longer the current one (taken over, expired or
+ * released): nothing of it was written. The holder stops; `why` says which term took over.
+ */
+export class FencedOut extends Error {
+  constructor(
+    readonly fence: Fence,
+    readonly why: string,
+    /** What the refused write was, e.g. `step hosting_release` or `audit rollback_completed`. */
+    readonly write: string,
+  ) {
+    super(`${write} refused: ${why}`);
+    this.name = 'FencedOut';
+  }
+}
+
+/** True for any refusal of a write because its lease term no longer holds, from any store. */
+export function isFencedOut(err: unknown): err is FencedOut | CanaryConflict {
+  return err instanceof FencedOut || (err instanceof CanaryConflict && err.reason === 'fenced');
+}

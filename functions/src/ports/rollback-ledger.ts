@@ -18,6 +18,8 @@ export interface RollbackAttempt {
   leaseMs?: number;
   /** Set when the holder stopped on its own (finished or handed over): takeover needs no waiting. */
   endedAt?: number;
+  /** Why the holder stopped, where it did not finish (e.g. fenced out by a later attempt). */
+  stoppedBecause?: string;
 }
 
 export type AcquireResult =
@@ -57,6 +59,11 @@ export interface StepRecord {
 /**
  * Durable records of a rollback's progress. Every exactly-once guarantee rests on `create()`
  * (attempts, plan, breaker slots); step records are plain writes, made only by the current holder.
+ * The writes take the holder's `fence`: where given, the store checks in the same transaction that
+ * the attempt is still the current, live one, and otherwise writes nothing and throws FencedOut, so
+ * a holder whose attempt was taken over (its lease expired, another took attempt n+1) can no longer
+ * record a step, a plan or a breaker slot, and so never starts another outside call (a step's
+ * intent is recorded before its call).
  */
 export interface RollbackLedger {
   /**
@@ -65,17 +72,20 @@ export interface RollbackLedger {
    * its writes carry, the others see the attempt that won.
    */
   acquire(key: RollbackKey, holder: string, now: number, leaseMs: number): Promise<AcquireResult>;
-  /** Marks the holder's attempt as ended so the next caller need not wait for the lease. */
-  release(key: RollbackKey, attempt: number, now: number): Promise<void>;
+  /**
+   * Marks the holder's attempt as ended so the next caller need not wait for the lease. `stoppedBecause`
+   * is kept on the attempt's record (a holder fenced out says so there).
+   */
+  release(key: RollbackKey, attempt: number, now: number, stoppedBecause?: string): Promise<void>;
   /** create() of the plan: false when one already exists (then `getPlan` returns it). */
-  createPlan(key: RollbackKey, plan: RollbackPlan): Promise<boolean>;
+  createPlan(key: RollbackKey, plan: RollbackPlan, fence?: Fence): Promise<boolean>;
   getPlan(key: RollbackKey): Promise<RollbackPlan | null>;
   getSteps(key: RollbackKey): Promise<Partial<Record<RollbackStepName, StepRecord>>>;
-  putStep(key: RollbackKey, step: RollbackStepName, record: StepRecord): Promise<void>;
+  putStep(key: RollbackKey, step: RollbackStepName, record: StepRecord, fence?: Fence): Promise<void>;
   /**
    * Circuit breaker: create() of slot `{hour}-{n}` for the first free n < limit. Returns the slot id,
    * or null when all are taken. `owner` is stored so a retried attempt can find its own slot again;
    * where it cannot, it takes another: the breaker errs towards fewer rollbacks, never more.
    */
-  takeBreakerSlot(hour: string, limit: number, owner: string): Promise<string | null>;
+  takeBreakerSlot(hour: string, limit: number, owner: string, fence?: Fence): Promise<string | null>;
 }

@@ -1,9 +1,11 @@
 import type { Firestore } from 'firebase-admin/firestore';
 import * as logger from 'firebase-functions/logger';
 import { AuditCursorNotFound, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../ports/audit';
+import { FencedOut } from '../../ports/lease';
 import { auditDocSchema } from './audit-schema';
 import { AUDIT_COLLECTION, auditWrites } from './audit-writes';
 import { isAlreadyExists } from './errors';
+import { fenceBroken } from './fence';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
 import { toPlain } from './values';
@@ -22,13 +24,25 @@ const MAX_LIMIT = 500;
  * without its entry and no entry's message is forgotten. A repeat fails the whole batch on the
  * entry's create(), so the item is never written twice either. A state change carries its entries
  * in its own transaction instead (CanaryWriteOptions.audit), through the same auditWrites().
+ * An append under a lease (options.fence) is a transaction that checks the holder's term beside
+ * the entry's create(): a holder whose term was taken over appends nothing (FencedOut).
  */
 export function createFirestoreAuditLog(db: Firestore): AuditLog {
   const entries = db.collection(AUDIT_COLLECTION);
 
   return {
-    async append(entry, idempotencyKey) {
-      const { id, creates } = auditWrites(db, { entry, idempotencyKey });
+    async append(entry, idempotencyKey, options) {
+      const { id, entryRef, creates } = auditWrites(db, { entry, idempotencyKey });
+      const fence = options?.fence;
+      if (fence) {
+        return db.runTransaction(async (tx) => {
+          const [broken, existing] = await Promise.all([fenceBroken(db, tx, fence), tx.get(entryRef)]);
+          if (broken) throw new FencedOut(fence, broken, `audit ${entry.action}`);
+          if (existing.exists) return { id, created: false };
+          for (const c of creates) tx.create(c.ref, c.data);
+          return { id, created: true };
+        });
+      }
       const batch = db.batch();
       for (const c of creates) batch.create(c.ref, c.data);
       try {

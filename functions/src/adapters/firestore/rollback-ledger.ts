@@ -1,5 +1,5 @@
-import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
-import type { Fence } from '../../ports/lease';
+import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore, type Transaction } from 'firebase-admin/firestore';
+import { FencedOut, type Fence } from '../../ports/lease';
 import type { RollbackStepName } from '../../ports/platform';
 import type {
   AcquireResult,
@@ -9,7 +9,7 @@ import type {
   RollbackPlan,
   StepRecord,
 } from '../../ports/rollback-ledger';
-import { attemptId, serverExpiry, termIsLive } from './fence';
+import { attemptId, fenceBroken, serverExpiry, termIsLive } from './fence';
 
 /** gRPC ALREADY_EXISTS: the create() lost a race (api-reference §3). */
 const ALREADY_EXISTS = 6;
@@ -47,12 +47,29 @@ function expiry(hour: string): Timestamp {
  *   canaries/{id}/rollbacks/{gen}/steps/{step}    one record per step, so parallel steps never share a document
  *   rollback_breaker/{hour}-{n}                   circuit-breaker slots (create() per slot, n < limit)
  *   rollback_breaker/{hour}                       where the free slots start (a hint, not a guard)
- * No transactions: the test server does not isolate them, and create() is enough.
+ * Without a fence, create() alone is the guard. With one (every write of a lease holder), each
+ * write is a transaction that first reads the holder's attempt and the next one (fenceBroken): a
+ * take-over that commits first makes the write fail with FencedOut, never land beside it.
  */
 export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
   const rollbackDoc = (key: RollbackKey) => db.doc(`canaries/${key.canaryId}/rollbacks/${key.generation}`);
   const attemptDoc = (key: RollbackKey, n: number) => rollbackDoc(key).collection('attempts').doc(attemptId(n));
   const fenceOf = (key: RollbackKey, attempt: number): Fence => ({ lease: 'rollback', canaryId: key.canaryId, generation: key.generation, term: attempt });
+
+  /**
+   * create() of `ref` under the fence: false when it exists, FencedOut when the term no longer holds.
+   * `also` are blind writes made in the same unit (the breaker's hint).
+   */
+  async function fencedCreate(fence: Fence, what: string, ref: DocumentReference, data: Record<string, unknown>, also?: (tx: Transaction) => void): Promise<boolean> {
+    return db.runTransaction(async (tx) => {
+      const [broken, existing] = await Promise.all([fenceBroken(db, tx, fence), tx.get(ref)]);
+      if (broken) throw new FencedOut(fence, broken, what);
+      if (existing.exists) return false;
+      tx.create(ref, data);
+      also?.(tx);
+      return true;
+    });
+  }
 
   async function latestAttempt(key: RollbackKey): Promise<DocumentSnapshot | null> {
     const snap = await rollbackDoc(key).collection('attempts').orderBy('attempt', 'desc').limit(1).get();
@@ -74,12 +91,12 @@ export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
       return { ok: false, current: winner ?? attempt };
     },
 
-    async release(key, attempt, now) {
-      await attemptDoc(key, attempt).update({ endedAt: now });
+    async release(key, attempt, now, stoppedBecause) {
+      await attemptDoc(key, attempt).update({ endedAt: now, ...(stoppedBecause ? { stoppedBecause } : {}) });
     },
 
-    async createPlan(key, plan) {
-      return createOnce(rollbackDoc(key), defined(plan));
+    async createPlan(key, plan, fence) {
+      return fence ? fencedCreate(fence, 'rollback plan', rollbackDoc(key), defined(plan)) : createOnce(rollbackDoc(key), defined(plan));
     },
 
     async getPlan(key) {
@@ -94,18 +111,31 @@ export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
       return out;
     },
 
-    async putStep(key, step, record) {
-      await rollbackDoc(key).collection('steps').doc(step).set(defined(record));
+    async putStep(key, step, record, fence) {
+      const ref = rollbackDoc(key).collection('steps').doc(step);
+      if (!fence) {
+        await ref.set(defined(record));
+        return;
+      }
+      await db.runTransaction(async (tx) => {
+        const broken = await fenceBroken(db, tx, fence);
+        if (broken) throw new FencedOut(fence, broken, `step ${step} (${record.status})`);
+        tx.set(ref, defined(record));
+      });
     },
 
-    async takeBreakerSlot(hour, limit, owner) {
+    async takeBreakerSlot(hour, limit, owner, fence) {
       // The hour's hint says where the free slots start; it only saves reads: create() of the slot
       // is the guard, so a stale hint costs a lost race (next number), never an extra slot.
       const hint = db.doc(`rollback_breaker/${hour}`);
       const start = Number((await hint.get()).get('next') ?? 0);
       for (let n = Number.isInteger(start) && start > 0 ? start : 0; n < limit; n++) {
         const ref = db.doc(`rollback_breaker/${hour}-${n}`);
-        if (await createOnce(ref, { owner, hour, n, expireAt: expiry(hour) })) {
+        const slot = { owner, hour, n, expireAt: expiry(hour) };
+        if (fence) {
+          // The hint moves in the same unit as the slot, so a fenced-out holder writes neither.
+          if (await fencedCreate(fence, `breaker slot ${ref.id}`, ref, slot, (tx) => tx.set(hint, { hour, next: n + 1 }, { merge: true }))) return ref.id;
+        } else if (await createOnce(ref, slot)) {
           await hint.set({ hour, next: n + 1 }, { merge: true }).catch(() => undefined);
           return ref.id;
         }

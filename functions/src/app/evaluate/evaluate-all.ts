@@ -8,6 +8,7 @@ import { evaluateCanary, type CanaryOutcome, type TickContext } from './evaluate
 import { loadPolicy } from './policy-source';
 import { restoredPopulation, watchRecovery, type RecoveryOutcome } from './recovery-watch';
 import { defaultPolicy } from '../../config/default-policy';
+import { fencedAuditLog } from '../audit/fenced-audit-log';
 
 /** What one scheduled run did, for the logs, the local runner and the tests. */
 export interface TickReport {
@@ -115,9 +116,11 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
 
     const mttrFlags = canaries.length ? await openMttrFlags(deps) : [];
     const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}`, mttrFlags, ...(lease.fence ? { fence: lease.fence } : {}) };
+    // The tick's audit entries are written under its term too: a run fenced out appends nothing.
+    const held: EvaluateDeps = { ...deps, audit: fencedAuditLog(deps.audit, lease.fence) };
     report.outcomes = await pool(canaries, settings.concurrency, async (canary) => {
       try {
-        return await evaluateCanary(deps, ctx, canary, metrics.get(canary.id), versions.get(canary.id));
+        return await evaluateCanary(held, ctx, canary, metrics.get(canary.id), versions.get(canary.id));
       } catch (err) {
         const error = String((err as Error)?.message ?? err);
         logger.error('evaluation of one canary failed; the others go on', { canaryId: canary.id, error });
@@ -126,7 +129,7 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
     });
     report.recoveries = await pool(watched, settings.concurrency, async ({ canary, population }) => {
       try {
-        return await watchRecovery(deps, ctx, canary, metrics.get(population.id));
+        return await watchRecovery(held, ctx, canary, metrics.get(population.id));
       } catch (err) {
         logger.error('recovery watch of one canary failed; the others go on', { canaryId: canary.id, error: String((err as Error)?.message ?? err) });
         return { id: canary.id, status: 'watching' } satisfies RecoveryOutcome;

@@ -4,7 +4,7 @@ import type { MttrFlag, RolloutIncident } from '../../core/mttr';
 import { stagesFor } from '../../core/stages';
 import { evaluateTick, type RolloutEffect, type TickResult } from '../../core/tick';
 import { isCanaryConflict, type CanaryMetrics, type EvaluationRecord } from '../../ports';
-import type { Fence } from '../../ports/lease';
+import { FencedOut, type Fence } from '../../ports/lease';
 import { actOnDecision } from './act';
 import { judgedCounts } from './judged-counts';
 import type { EvaluateDeps } from './deps';
@@ -125,6 +125,13 @@ export async function evaluateCanary(
     // The first write creates the decision document in the same transaction, on the version read.
     acted = await actOnDecision(deps, ctx, canary, result, summary, dryRun ? 'dry_run' : held ? 'held' : 'act', dataError, { record, version });
   } catch (err) {
+    if (err instanceof FencedOut) {
+      // Taken over after the decision was written: the later writes (audit entries) were refused.
+      const why = `fenced: ${err.message}`;
+      deps.logger.warn('tick stopped: its lease term was taken over', { canaryId: canary.id, why });
+      await deps.canaries.recordEvaluation(canary.id, ctx.tickKey, { ...record, superseded: why });
+      return { id: canary.id, status: 'superseded', why };
+    }
     if (!isCanaryConflict(err)) throw err;
     if (err.reason === 'already_decided') return { id: canary.id, status: 'already_decided' };
     // Overtaken while it waited (a rollback, a request, a gate, a run holding a newer lease term):

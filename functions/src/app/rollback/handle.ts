@@ -1,8 +1,10 @@
 import type { Canary, RollbackRequest } from '../../core/canary';
 import type { RollbackStepName } from '../../ports/platform';
 import type { RollbackKey, RollbackPlan } from '../../ports/rollback-ledger';
-import { isCanaryConflict } from '../../ports/canary-store';
+import { isFencedOut } from '../../ports/lease';
+import { fencedAuditLog } from '../audit/fenced-audit-log';
 import type { RollbackDeps } from './deps';
+import { fencedLedger } from './fenced-ledger';
 import { fencedCanaryStore } from './fenced-store';
 import { finishBlocked, finishCompleted, finishFailed, startRollingBack, stepSummary } from './finish';
 import { contextOf, passGates } from './gates';
@@ -13,6 +15,8 @@ export type RollbackRunOutcome =
   | 'quarantined'
   | 'nothing_to_do'
   | 'held_elsewhere'
+  /** This holder's attempt was taken over while it ran: it stopped writing (its attempt record says why). */
+  | 'fenced_out'
   | 'refused'
   | 'recorded_only'
   | 'breaker_open'
@@ -40,20 +44,28 @@ export async function handleRollback(deps: RollbackDeps, canaryId: string, holde
   const key: RollbackKey = { canaryId, generation: request.generation };
   const lease = await deps.ledger.acquire(key, holder, deps.clock.now(), deps.settings.leaseMs);
   if (!lease.ok) return 'held_elsewhere';
+  let stoppedBecause: string | undefined;
   try {
     const first = lease.attempt.attempt === 1;
     // Under a taken-over lease, re-read: the previous holder may have finished since our first read.
     // The first holder has no predecessor, so what it read is still the latest word.
     const again = first ? read : await deps.canaries.get(canaryId);
     if (!again?.ok || !ACTIVE.has(again.canary.status) || again.canary.rollbackRequest?.generation !== key.generation) return 'nothing_to_do';
-    // Every canary write of this attempt is fenced by it: once taken over, this holder writes nothing.
-    const fenced: RollbackDeps = { ...deps, canaries: fencedCanaryStore(deps.canaries, lease.fence) };
+    // Every write of this attempt (canary, plan, step records, breaker slot, audit entries) is
+    // fenced by it: once another attempt took over, this holder writes nothing and stops.
+    const fenced: RollbackDeps = {
+      ...deps,
+      canaries: fencedCanaryStore(deps.canaries, lease.fence),
+      ledger: fencedLedger(deps.ledger, lease.fence),
+      audit: fencedAuditLog(deps.audit, lease.fence),
+    };
     return await proceed(fenced, key, lease.attempt.attempt, again.canary, again.canary.rollbackRequest);
   } catch (err) {
-    if (isCanaryConflict(err) && err.reason === 'fenced') return 'held_elsewhere';
-    throw err;
+    if (!isFencedOut(err)) throw err;
+    stoppedBecause = `fenced out: ${err.message}`;
+    return 'fenced_out';
   } finally {
-    await deps.ledger.release(key, lease.attempt.attempt, deps.clock.now()).catch(() => undefined);
+    await deps.ledger.release(key, lease.attempt.attempt, deps.clock.now(), stoppedBecause).catch(() => undefined);
   }
 }
 

@@ -1,4 +1,5 @@
 import { PlatformError, type ActionOutcome, type RollbackContext, type RollbackStep, type RollbackStepName } from '../../ports/platform';
+import { isFencedOut } from '../../ports/lease';
 import type { RollbackKey, StepRecord } from '../../ports/rollback-ledger';
 import type { RollbackDeps } from './deps';
 
@@ -83,7 +84,8 @@ async function runStep(
 /**
  * Runs the plan's steps side by side (they touch different platforms and different step
  * documents), after the steps marked `first` have settled (whatever their outcome). A step whose
- * record cannot be written is not run and stays pending.
+ * record cannot be written is not run and stays pending; a record refused because this attempt was
+ * taken over (FencedOut) stops the run: the next phase is not started and the refusal is rethrown.
  */
 export async function runSteps(
   deps: RollbackDeps,
@@ -100,6 +102,8 @@ export async function runSteps(
   const phases = [steps.filter((s) => s.first), steps.filter((s) => !s.first)];
   for (const phase of phases) {
     const settled = await Promise.allSettled(phase.map((s) => runStep(deps, key, attempt, s, ctx, records[s.name], deadline)));
+    const fenced = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : [])).find(isFencedOut);
+    if (fenced) throw fenced;
     phase.forEach((s, i) => {
       const r = settled[i];
       out[s.name] = r.status === 'fulfilled' ? r.value : 'pending';
