@@ -18,7 +18,7 @@ const suffix = officialEmulator ? '' : ' (skipped: needs the official Firestore 
 
 const SIX_MINUTES = 6 * 60_000;
 /** Short enough to expire during a test; expiry is judged on the emulator's clock (real time). */
-const LEASE_MS = 1_500;
+const LEASE_MS = 2_500;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const plan = (now: number): RollbackPlan => ({ rollbackTo: 'v28R.0', steps: ['dispatch'], trigger: 'auto-policy', reason: 'red', requestedBy: 'system', requestedAt: now, plannedAt: now });
@@ -35,7 +35,8 @@ onEmulator(`fenced rollback lease (C3)${suffix}`, () => {
     const first = await h.ledger.acquire(key, 'a', h.clock.now(), LEASE_MS);
     if (!first.ok) throw new Error('attempt 1 not taken');
     await wait(LEASE_MS + 300);
-    const second = await h.ledger.acquire(key, 'b', h.clock.now(), LEASE_MS);
+    // The new holder's lease is long: its own writes below must not race its expiry on a loaded machine.
+    const second = await h.ledger.acquire(key, 'b', h.clock.now(), 60_000);
     if (!second.ok) throw new Error('attempt 2 not taken');
     return { stale: first.fence, current: second.fence };
   }
@@ -112,7 +113,7 @@ onEmulator(`fenced rollback lease (C3)${suffix}`, () => {
     });
     const depsA: RollbackDeps = { ...h.deps, actuators: actuators('a') };
     const ahead = new FakeClock(h.clock.now() + SIX_MINUTES);
-    const depsB: RollbackDeps = { ...h.deps, actuators: actuators('b'), clock: ahead, sleep: ahead.sleep };
+    const depsB: RollbackDeps = { ...h.deps, actuators: actuators('b'), clock: ahead, sleep: ahead.sleep, settings: { ...h.deps.settings, leaseMs: 60_000 } };
 
     const runA = handleRollback(depsA, c.id, 'a');
     await isStalled;
