@@ -8,8 +8,20 @@ const Id = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_-]{8,64}$/
 const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]00:00)$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Recent answers of minuteOf: every install sends the same few minutes, and each window's start is read three times (schema, duplicates, prepare). */
+const recentMinutes = new Map<string, number | null>();
+
 /** Milliseconds of an RFC 3339 UTC time on a minute boundary, or null. */
 export function minuteOf(text: string): number | null {
+  const hit = recentMinutes.get(text);
+  if (hit !== undefined) return hit;
+  const ms = parseMinute(text);
+  if (recentMinutes.size >= 64) recentMinutes.clear();
+  recentMinutes.set(text, ms);
+  return ms;
+}
+
+function parseMinute(text: string): number | null {
   const m = RFC3339_UTC.exec(text);
   if (!m) return null;
   const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`);
