@@ -196,9 +196,10 @@ export interface Canary {
   /** The incident's clock (seed: MTTR), set by the rollback. */
   incident?: { onsetAt?: number; decidedAt?: number; restoredAt?: number; recoveredAt?: number };
   /**
-   * Web only: the cohort router's share of this canary, where something other than the stage set
-   * it. The rollback's `cohort_share` step sets 0 (and when), before Hosting releases the previous
-   * version; absent, the share is the stage's percentage (core/cohort-shares.ts).
+   * Web only: the cohort router's share of this canary and when it last changed. A promotion writes
+   * the new stage's percentage with the new position (one unit, with its audit entry); the
+   * rollback's `cohort_share` step sets 0 before Hosting releases the previous version. Absent (a
+   * canary not promoted yet), the share is the stage's percentage (core/cohort-shares.ts).
    */
   cohort?: { share: number; changedAt: number; previousShare?: number };
   /**

@@ -59,3 +59,14 @@ export function sharesFromCanaries(canaries: readonly Canary[], site: string): C
   if (stable && (SERVED.includes(stable.status) || TESTERS_ONLY.includes(stable.status)) && !stable.rollout.frozen) out.stableRelease = stable.release;
   return out;
 }
+
+/**
+ * The share a web canary's promotion writes with its new position: the new stage's percentage
+ * (beta 25 % by default; stable 100 %, which the live channel's release gives everyone), and what the
+ * router served before (the old stage's, or a lower share written since). Other platforms have none.
+ */
+export function promotedShare(canary: Canary, to: { channel: Canary['channel']; rolloutPercent: number }, now: number): Canary['cohort'] | undefined {
+  if (canary.platform !== 'web') return undefined;
+  const previousShare = Math.min(canary.cohort?.share ?? 100, canary.rollout.rolloutPercent);
+  return { share: to.rolloutPercent, changedAt: now, previousShare };
+}

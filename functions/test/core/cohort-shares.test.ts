@@ -1,4 +1,4 @@
-import { sharesFromCanaries, shareOf } from '../../src/core/cohort-shares';
+import { promotedShare, sharesFromCanaries, shareOf } from '../../src/core/cohort-shares';
 import type { Canary } from '../../src/core/canary';
 import { sampleCanary } from '../adapters/firestore/sample-canary';
 
@@ -38,6 +38,15 @@ describe('shares from canary states', () => {
 
   test('a promotion moves the share with the canary: promoted to beta, its channel is beta at 25 %', () => {
     const promoted = web('v3', 'alpha', {}, { channel: 'beta', rolloutPercent: 25 });
+    expect(sharesFromCanaries([promoted], 'acme')).toEqual({ beta: { release: 'v3', percent: 25 } });
+  });
+
+  test('a promotion writes the new stage\'s share with what the router served before; desktop and mobile have none', () => {
+    expect(promotedShare(web('v3', 'alpha'), { channel: 'beta', rolloutPercent: 25 }, T0)).toEqual({ share: 25, changedAt: T0, previousShare: 10 });
+    expect(promotedShare(web('v3', 'beta'), { channel: 'stable', rolloutPercent: 100 }, T0)).toEqual({ share: 100, changedAt: T0, previousShare: 25 });
+    expect(promotedShare(web('v3', 'alpha', { cohort: { share: 5, changedAt: 0 } }), { channel: 'beta', rolloutPercent: 25 }, T0)?.previousShare).toBe(5);
+    expect(promotedShare({ ...web('v3', 'alpha'), platform: 'desktop' }, { channel: 'beta', rolloutPercent: 25 }, T0)).toBeUndefined();
+    const promoted = web('v3', 'alpha', { cohort: { share: 25, changedAt: T0, previousShare: 10 } }, { channel: 'beta', rolloutPercent: 25 });
     expect(sharesFromCanaries([promoted], 'acme')).toEqual({ beta: { release: 'v3', percent: 25 } });
   });
 

@@ -1,8 +1,9 @@
 import type { Canary, CanaryStatus, EvaluationSummary, RolloutState } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
 import type { RolloutEffect, TickResult } from '../../core/tick';
-import { isCanaryConflict, type CanaryWriteOptions, type EvaluationRecord } from '../../ports';
+import type { CanaryWriteOptions, EvaluationRecord } from '../../ports';
 import { requestRollback } from '../rollback/request';
+import { promote, type EntryOf } from './promote';
 import type { EvaluateDeps } from './deps';
 import type { TickContext } from './evaluate-canary';
 
@@ -74,39 +75,28 @@ export async function actOnDecision(
   }
 
   const acted: string[] = [];
-  const auditEntry = (action: string, meta: Record<string, unknown>, key: string) =>
-    audit.append(
-      {
-        ts: now,
-        action,
-        actorUid: 'system',
-        targetId: canary.release,
-        // The evaluation's numbers travel with the entry, so its notification can say why.
-        meta: { canaryId: canary.id, platform: canary.platform, channel: canary.rollout.channel, trigger: 'auto-policy', repository: canary.target.repository, explanation: explain(result.evaluation), ...meta },
-      },
-      key,
-    );
+  const entryOf: EntryOf = (action, meta) => ({
+    ts: now,
+    action,
+    actorUid: 'system',
+    targetId: canary.release,
+    // The evaluation's numbers travel with the entry, so its notification can say why.
+    meta: { canaryId: canary.id, platform: canary.platform, channel: canary.rollout.channel, trigger: 'auto-policy', repository: canary.target.repository, explanation: explain(result.evaluation), ...meta },
+  });
+  const auditEntry = (action: string, meta: Record<string, unknown>, key: string) => audit.append(entryOf(action, meta), key);
 
-  let promoted = false;
   if (decisive?.kind === 'promote') {
     // `promoting` is shown while the platform acts; written with the decision, on the version judged.
     await canaries.update(canary.id, { ...base, status: 'promoting' }, first);
-    const outcome = await promote(deps, canary, decisive, result, auditEntry, fenced);
+    // The new position (and a web canary's cohort share) lands with its canary_promote entry, on a
+    // fresh read: a gate posted meanwhile is no reason to lose it, a rollback requested meanwhile is.
+    const outcome = await promote(deps, canary, decisive, result, entryOf, fenced, { base, state, status: statusPatch(canary, state, result.effects, true) });
     if (outcome === 'superseded') return ['promote:superseded'];
     if (outcome === 'failed') return ['promote:failed'];
-    promoted = true;
     acted.push('promote');
-    try {
-      // No version check here: a gate posted meanwhile is no reason to lose the new position; a
-      // rollback requested meanwhile is, and the store's rollback guard refuses this write then.
-      await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, promoted) }, fenced);
-    } catch (err) {
-      if (!isCanaryConflict(err)) throw err;
-      logger.error('promoted, but the new position was not written: the canary changed meanwhile', { canaryId: canary.id, reason: err.reason, error: err.message });
-      return ['promote', `position:${err.reason}`];
-    }
+    if (outcome !== 'done') return ['promote', outcome];
   } else {
-    await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, promoted) }, first);
+    await canaries.update(canary.id, { ...base, rollout: state, ...statusPatch(canary, state, result.effects, false) }, first);
   }
 
   for (const effect of result.effects) {
@@ -154,53 +144,4 @@ export async function actOnDecision(
     }
   }
   return acted;
-}
-
-type AuditFn = (action: string, meta: Record<string, unknown>, key: string) => Promise<unknown>;
-
-/**
- * Promotion, exactly once per stage: create() of `promote-<channel>-<stage>` claims it, the status
- * shows `promoting` while the platform acts, and `canary_promote` is audited once per stage. A
- * platform failure pauses the canary with the reason; its position does not move.
- */
-async function promote(
-  deps: EvaluateDeps,
-  canary: Canary,
-  effect: Extract<RolloutEffect, { kind: 'promote' }>,
-  result: TickResult,
-  auditEntry: AuditFn,
-  fenced: CanaryWriteOptions,
-): Promise<'done' | 'superseded' | 'failed'> {
-  const { canaries, actuators, logger, clock } = deps;
-  const stageKey = `${canary.rollout.channel}-${canary.rollout.stageIndex}`;
-  const claimed = await canaries.claim(canary.id, `promote-${stageKey}`, { from: effect.from, to: effect.to, at: clock.now() });
-  if (!claimed) {
-    // Another run promoted this stage: take back the `promoting` this tick showed.
-    await canaries.update(canary.id, { status: canary.status }, fenced).catch((err: unknown) => {
-      if (!isCanaryConflict(err)) throw err;
-    });
-    return 'superseded';
-  }
-  let outcome;
-  try {
-    outcome = await actuators.promote(canary, effect.from, effect.to);
-  } catch (err) {
-    const message = String((err as Error)?.message ?? err);
-    const reason = `Promotion ${effect.from.channel} ${effect.from.rolloutPercent}% -> ${effect.to.channel} ${effect.to.rolloutPercent}% failed: ${message}`;
-    logger.error('promotion failed; canary paused for an operator', { canaryId: canary.id, error: message });
-    // Paused as an operator would pause it (the position is untouched): the evaluator keeps
-    // judging but neither resumes nor promotes it again on its own; the stage's claim is spent.
-    await canaries.update(canary.id, { status: 'paused', pauseReason: reason }, fenced).catch((e: unknown) => {
-      // A rollback requested meanwhile stands; the failure is still audited below.
-      if (!isCanaryConflict(e)) throw e;
-    });
-    await auditEntry('canary_promote_failed', { from: effect.from, to: effect.to, reason }, `canary_promote_failed:${canary.id}:${stageKey}`);
-    return 'failed';
-  }
-  await auditEntry(
-    'canary_promote',
-    { from: effect.from, to: effect.to, reason: result.evaluation.reasons.join('; '), platform_action: outcome },
-    `canary_promote:${canary.id}:${effect.to.channel}:${effect.to.rolloutPercent}`,
-  );
-  return 'done';
 }
