@@ -194,4 +194,40 @@ describe('replay command', () => {
     });
     expect(replay(path)).toMatchObject({ status: 2, lines: [], stderr: 'windows[2].canary.clientErrors: must be <= requests - errors\n' });
   });
+  it('pauses the latency-SLA example once its p95 is confidently above the 300 ms limit of the policy file, and lets it go on without one', () => {
+    const file = join(examples, 'latency-sla-alpha.json');
+    const r = replay('--policy', join(examples, 'policy-latency-sla.json'), file);
+    expect(r.status).toBe(0);
+    const paused = r.json.filter((l) => l.decision === 'pause');
+    expect(paused.length).toBeGreaterThan(0);
+    const first = paused[0]!;
+    // The canary is slow from window 10 on; before that nothing is wrong.
+    expect(first.window).toBeGreaterThanOrEqual(10);
+    expect(r.json.slice(0, 10).every((l) => l.decision === 'continue')).toBe(true);
+    expect(first).toMatchObject({ verdict: 'yellow', reasons: [expect.stringMatching(/^P95 latency \d+ ms above the 300 ms SLA \(baseline \d+ ms\)$/)] });
+    const metrics = first.metrics as Record<string, { status: string; threshold: number }>;
+    expect(metrics.p95_latency_sla).toMatchObject({ status: 'yellow', threshold: 300 });
+    // 40% slower than the baseline is inside alpha's +50%: only the absolute limit sees it.
+    expect(r.json.every((l) => (l.metrics as Record<string, { status: string }>).p95_latency.status !== 'red')).toBe(true);
+    expect(r.json.map((l) => l.decision)).not.toContain('rollback');
+    const without = replay(file);
+    expect(without.json).toHaveLength(30);
+    expect(without.json.every((l) => l.decision === 'continue')).toBe(true);
+  });
+
+  it('promotes the beta example to stable after its 48-hour bake, and holds it while an MTTR miss on beta is open', () => {
+    const file = join(examples, 'promotion-beta.json');
+    const free = replay(file);
+    expect(free.json.at(-1)).toMatchObject({ window: 287, decision: 'promote', reasons: ['48 h baked on beta: promoting to stable at 100%'] });
+    const held = replay('--mttr-missed', 'beta:42', file);
+    expect(held.status).toBe(0);
+    expect(held.json).toHaveLength(300);
+    expect(held.json.map((l) => l.decision)).not.toContain('promote');
+    expect(held.json.at(-1)!.reasons).toEqual(['Promotion waits for: MTTR target missed on incident earlier-beta-incident (42 min, target 30 min): a person must clear it']);
+    // A miss on another channel holds nothing here.
+    expect(replay('--mttr-missed', 'stable', file).json.at(-1)).toMatchObject({ window: 287, decision: 'promote' });
+    // Alpha has no MTTR target; a malformed value is one line, exit 2.
+    expect(replay('--mttr-missed', 'alpha', file)).toMatchObject({ status: 2, lines: [], stderr: '--mttr-missed: the alpha channel has no MTTR target in this policy, so nothing can miss it\n' });
+    expect(replay('--mttr-missed', 'beta:soon', file)).toMatchObject({ status: 2, lines: [] });
+  });
 });

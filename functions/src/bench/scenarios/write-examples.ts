@@ -64,6 +64,25 @@ export const EXAMPLES: Record<string, Scenario> = {
     previousRelease: 'v29.0.0',
     gates: { securityScanPassed: true, openP0P1Bugs: 0 },
   }, 300, { ...web, requests: 1500 }, 9, () => same, 300),
+  // Issue 15 item 4: p95 1.4x the baseline's (+40%, inside alpha's +50%) but above a 300 ms SLA.
+  // Replayed with examples/policy-latency-sla.json it pauses; with the shipped default (no SLA) it goes on.
+  'latency-sla-alpha': build(9, {
+    name: 'Web alpha canary 40% slower than its baseline (inside the +50% limit) but with its p95 above a 300 ms SLA from window 10',
+    platform: 'web',
+    channel: 'alpha',
+    release: 'v29.1.0',
+    previousRelease: 'v29.0.0',
+  }, 30, { ...web, requests: 1000 }, 9, (i) => ({ canary: { latencyScale: i < 10 ? 1 : 1.4 }, baseline: {} })),
+  // A whole 48-hour beta bake in ten-minute windows with the beta -> stable gates passed: promoted to
+  // stable. With an open MTTR miss on web beta (replay --mttr-missed beta) the promotion waits.
+  'promotion-beta': build(10, {
+    name: 'Healthy web canary baked 48 h on beta with its exit gates passed: promoted to stable (held by an open MTTR miss on beta)',
+    platform: 'web',
+    channel: 'beta',
+    release: 'v29.1.0',
+    previousRelease: 'v29.0.0',
+    gates: { loadTestPassed: true, crossPlatformValidated: true, guardianPassed: true, userFeedbackScore: 4.5 },
+  }, 300, { ...web, requests: 3000 }, 3, () => same, 600),
 };
 
 /** Pretty enough to read: the header one field a line, each window on one line. */
@@ -76,8 +95,9 @@ export function formatScenario(s: Scenario): string {
 
 if (require.main === module) {
   const dir = process.argv[2] ?? 'examples';
-  for (const [name, scenario] of Object.entries(EXAMPLES)) {
-    writeFileSync(join(dir, `${name}.json`), formatScenario(scenario));
-  }
-  process.stderr.write(`wrote ${Object.keys(EXAMPLES).length} examples to ${dir}\n`);
+  // An optional second argument writes that one example only.
+  const only = process.argv[3];
+  const names = Object.keys(EXAMPLES).filter((name) => !only || name === only);
+  for (const name of names) writeFileSync(join(dir, `${name}.json`), formatScenario(EXAMPLES[name]!));
+  process.stderr.write(`wrote ${names.length} examples to ${dir}\n`);
 }
