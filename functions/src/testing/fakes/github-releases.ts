@@ -19,6 +19,8 @@ export class FakeGitHub {
   readonly issues: { number: number; title: string; body: string; labels: string[] }[] = [];
   /** What GET /repos/{owner}/{repo} says of the token: its role, and its scopes when a classic token. */
   access: { push: boolean; private?: boolean; scopes?: string } = { push: true, private: true, scopes: 'repo, workflow' };
+  /** Git references (`refs/...` -> sha), created by POST /git/refs; the example workflow claims rollback ids with them. */
+  readonly refs = new Map<string, string>();
   /** Where `html_url`s point (the local runner's stand-in points them at itself, not at github.com). */
   webUrl = 'https://github.com';
 
@@ -48,6 +50,36 @@ export class FakeGitHub {
       return latest ? { body: { ...latest } } : { status: 404, body: { message: 'Not Found' } };
     });
     this.server.on('PATCH', new RegExp(`^${base}/releases/\\d+$`), (req) => this.patch(req));
+    this.server.on('POST', `${base}/git/refs`, (req) => this.createRef(req));
+    // GET /git/ref/{ref} takes the ref without its `refs/` prefix (heads/main, rollbacks/x/1).
+    this.server.on('GET', new RegExp(`^${base}/git/ref/(.+)$`), (req) => {
+      const ref = `refs/${req.path.slice(`${base}/git/ref/`.length)}`;
+      const sha = this.refs.get(ref);
+      if (!sha) return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/git/refs#get-a-reference', status: '404' } };
+      return { body: this.refBody(ref, sha) };
+    });
+  }
+
+  /**
+   * POST /repos/{owner}/{repo}/git/refs: GitHub's answers, 201 with the ref, or 422 "Reference
+   * already exists" (the body GitHub sends: message, documentation_url, status) when it exists.
+   * Each create is atomic here as on GitHub: of two concurrent creates of one ref, one gets 201.
+   */
+  private createRef(req: RecordedRequest) {
+    const { ref, sha } = (req.body ?? {}) as { ref?: unknown; sha?: unknown };
+    if (typeof ref !== 'string' || typeof sha !== 'string') {
+      return { status: 422, body: { message: 'Invalid request.\n\n"ref" and "sha" are required.', documentation_url: 'https://docs.github.com/rest/git/refs#create-a-reference', status: '422' } };
+    }
+    if (this.refs.has(ref)) {
+      return { status: 422, body: { message: 'Reference already exists', documentation_url: 'https://docs.github.com/rest/git/refs#create-a-reference', status: '422' } };
+    }
+    this.refs.set(ref, sha);
+    return { status: 201, headers: { location: `${this.server.url}/repos/${this.owner}/${this.repo}/git/${ref}` }, body: this.refBody(ref, sha) };
+  }
+
+  private refBody(ref: string, sha: string) {
+    const api = `${this.server.url}/repos/${this.owner}/${this.repo}`;
+    return { ref, node_id: `REF_${Buffer.from(ref).toString('base64url')}`, url: `${api}/git/${ref}`, object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` } };
   }
 
   /** Releases oldest first; the last non-prerelease is Latest unless `latest` says otherwise. */
