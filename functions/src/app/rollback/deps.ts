@@ -33,8 +33,8 @@ export const ROLLBACK_LEASE_MARGIN = 1.5;
  * just before it may still make LONGEST_STEP_CALLS calls of PLATFORM_CALL_TIMEOUT_MS each; the lease
  * outlasts that by ROLLBACK_LEASE_MARGIN, so no second attempt starts while the first still acts (C4).
  */
-export function rollbackLeaseMs(runDeadlineMs: number): number {
-  return Math.ceil((runDeadlineMs + LONGEST_STEP_CALLS * PLATFORM_CALL_TIMEOUT_MS) * ROLLBACK_LEASE_MARGIN);
+export function rollbackLeaseMs(runDeadlineMs: number, callTimeoutMs = PLATFORM_CALL_TIMEOUT_MS): number {
+  return Math.ceil((runDeadlineMs + LONGEST_STEP_CALLS * callTimeoutMs) * ROLLBACK_LEASE_MARGIN);
 }
 
 const RUN_DEADLINE_MS = 120_000;

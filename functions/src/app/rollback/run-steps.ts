@@ -25,7 +25,7 @@ export function stateOf(record: StepRecord | undefined): StepState {
  * Runs one step to completion, failure or hand-over. The intent (`started`, tries+1) is written
  * before every call (A2: no outside effect without a durable record), the result right after.
  * Retryable failures wait as told (Retry-After) or back off, within the run's deadline; past it
- * the step is left `waiting` with its retry time for the reconciler.
+ * the step is left `waiting` with its retry time for the reconciler. No try starts after the deadline.
  */
 async function runStep(
   deps: RollbackDeps,
@@ -52,6 +52,9 @@ async function runStep(
     } else if (inRun >= settings.triesPerRun) {
       return 'pending';
     }
+    // No call starts past the run's deadline (C4): the lease is sized for a call begun just before
+    // it, and a step reached late (after a slow first phase, a Retry-After of 0) is left to the next run.
+    if (clock.now() > deadline) return 'pending';
     tries += 1;
     await ledger.putStep(key, step.name, { status: 'started', tries, attempt, updatedAt: clock.now() });
     let outcome: ActionOutcome;
