@@ -52,7 +52,11 @@ export function createShardLayouts(db: Firestore, clock: () => number, choice: S
   function load(lane: string): LaneLoad {
     const minute = Math.floor(clock() / 60_000) * 60_000;
     let l = lanes.get(lane);
-    if (!l) lanes.set(lane, (l = { minute, commits: 0, conflicts: 0, batches: 0, level: 1, previousBatches: 0 }));
+    if (!l) {
+      lanes.set(lane, (l = { minute, commits: 0, conflicts: 0, batches: 0, level: 1, previousBatches: 0 }));
+      // Releases are named by the reports (any string): the figures of the least recently started ones go first.
+      if (lanes.size > MAX_KNOWN) lanes.delete(lanes.keys().next().value!);
+    }
     if (l.minute !== minute) {
       const ratio = l.commits === 0 ? 0 : l.conflicts / l.commits;
       l.level = ratio > CONTENDED ? Math.min(max, l.level * 2) : ratio === 0 ? Math.max(1, Math.floor(l.level / 2)) : l.level;
