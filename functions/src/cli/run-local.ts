@@ -37,7 +37,7 @@ import { telemetryDeps } from '../functions/telemetry-wiring';
 import { startFirestoreServer, type RunningFirestoreServer } from '../testing/firestore-server';
 import { readLocalOptions } from './local/options';
 import { consolePrinter } from './local/printer';
-import { curlExamples, registerStoryCanary } from './local/story';
+import { curlExamples, registerStoryCanary, storyTarget } from './local/story';
 import { SteppedClock } from './local/virtual-clock';
 import { quietStructuredLogs } from './local/quiet-logs';
 import { localMode, localWiring, withStandIns } from './local/wiring';
@@ -47,6 +47,7 @@ import { assignTelemetry, createLocalIngestKey, monitoringUnavailable } from './
 import { telemetryCurl } from './local/story';
 import { printAuditTrail, sealAndVerify } from './local/audit-summary';
 import { pickMount, type LocalMount } from './local/mounts';
+import { APP_PATH, describeShares, startCohortDemo } from './local/cohort-mount';
 import { statusPageMount } from './local/status-page-mount';
 import { slackStandIn } from './local/slack-stand-in';
 import { localNotifyDeps } from './local/notifications';
@@ -101,6 +102,9 @@ async function main(): Promise<void> {
   // Without a real Slack webhook, messages go to a labelled stand-in on this port (nothing leaves the machine).
   const slack = process.env.SLACK_WEBHOOK_URL ? undefined : slackStandIn((line) => out.line(line));
   if (slack) mounts.push(slack);
+  // The demo app through the cohort router (web stories): the story canary's share decides who sees its release.
+  const cohortDemo = scenario.platform === 'web' ? await startCohortDemo(db, storyTarget(scenario, options.github.repository), scenario) : undefined;
+  if (cohortDemo) mounts.push(...cohortDemo.mounts);
   const server: Server = createServer((req, res) => (pickMount(mounts, req.url)?.handler ?? api)(req, res)).listen(options.port, '127.0.0.1');
   // Idle keep-alive sockets outlive a slow tick, so a reused one is never closed under a report.
   server.keepAliveTimeout = 30_000;
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
   for (const line of standIns?.describe() ?? []) out.line(line);
   out.line(`telemetry: POST ${baseUrl}${TELEMETRY_PATH}   ingest key: ${ingestKey} (created for this run, platforms web, desktop, mobile, origin ${baseUrl})`);
   out.line(`note: ${sourcesNote}`);
+  if (cohortDemo) out.line(`note: ${cohortDemo.note}`);
   out.line(
     `scenario: ${options.scenarioPath} (${scenario.platform} ${scenario.release} on ${scenario.channel}, ${scenario.windows.length} windows of ${scenario.windowSeconds} s, one per ${options.tickMs} ms), played by ${options.installs} simulated installs (${population.canaryInstalls} on ${scenario.release}, ${population.baselineInstalls} on ${scenario.previousRelease})`,
   );
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
     server.closeAllConnections?.();
     await deleteApp(app).catch(() => undefined);
     await standIns?.stop();
+    await cohortDemo?.stop().catch(() => undefined);
     firestore?.stop();
     process.exit(code);
   };
@@ -230,6 +236,7 @@ async function main(): Promise<void> {
 
   const startedAt = Date.now();
   let tick = 0;
+  let lastShares: string | undefined;
   const loop = async () => {
     if (stopping) return;
     tick++;
@@ -251,6 +258,15 @@ async function main(): Promise<void> {
       out.line(`[tick ${tick}] failed: ${String((err as Error)?.message ?? err)}`);
     }
     await Promise.allSettled([...running.values()]);
+    // The web canary's share of /app's visitors, as the cohort router computes it: printed when it changes.
+    if (cohortDemo) {
+      const shares = await cohortDemo
+        .shares()
+        .then((split) => describeShares(split, scenario))
+        .catch((err: unknown) => `unreadable (${String((err as Error)?.message ?? err)})`);
+      if (shares !== lastShares) out.line(`[tick ${tick} ${new Date(clock.now()).toISOString().slice(11, 19)}] cohort router ${APP_PATH}: ${lastShares === undefined ? '' : `was ${lastShares}; now `}${shares}`);
+      lastShares = shares;
+    }
     storyCanaryId ??= [...seen.keys()][0];
     const read = storyCanaryId === undefined ? null : await store.get(storyCanaryId);
     const finished = storyCanaryId === undefined ? false : read ? !read.ok || storyFinished(read.canary) : false;

@@ -100,7 +100,8 @@ export async function localWiring(db: Firestore, clock: Clock, monitoring: Metri
     github: { client: github, defaultRepository: options.github.repository },
     play: { auth, rootUrl: options.playRootUrl, tracks: rollbackConfig.playTracks },
     hosting: { auth, rootUrl: options.hostingRootUrl, channels: rollbackConfig.hostingChannels },
-    cohorts: { canaries },
+    // config/web_cohorts says whether a cohort router fronts the site, as in production.
+    cohorts: { canaries, config },
     steps: rollbackConfig.steps,
     disabled: [...new Set([...(rollbackConfig.disabled ?? []), ...mode.disabledSteps])],
   });
