@@ -117,7 +117,16 @@ export interface RollbackRequest {
   trigger: RollbackTrigger;
   /** When the regression began, where the evaluator knows it (first red window). */
   onsetAt?: number;
+  /**
+   * `critical`: a person asked for the bad release to be deleted, not drafted (`gh release delete`,
+   * desktop only; the previous release is made Latest first). Absent: the ordinary rollback.
+   */
+  severity?: RollbackSeverity;
 }
+
+/** How hard a manual rollback hits the bad release (docs/rollback.md, "Critical"). */
+export const ROLLBACK_SEVERITIES = ['normal', 'critical'] as const;
+export type RollbackSeverity = (typeof ROLLBACK_SEVERITIES)[number];
 
 /** Where the platform's release lives; each adapter reads its own part. */
 export interface ReleaseTarget {

@@ -67,6 +67,8 @@ export interface RollbackContext {
   reason: string;
   /** When the rollback was requested, ms (the dispatch payload's `timestamp`). */
   timestamp: number;
+  /** `critical` (a person's manual request, desktop): delete the bad release instead of drafting it. */
+  severity?: 'critical';
 }
 
 /**

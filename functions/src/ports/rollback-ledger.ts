@@ -37,6 +37,8 @@ export interface RollbackPlan {
   plannedAt: number;
   /** The breaker slot taken (automatic rollbacks only). */
   breakerSlot?: string;
+  /** `critical`: the desktop step deletes the bad release after making the target Latest. */
+  severity?: 'critical';
 }
 
 export type StepStatus = 'started' | 'done' | 'already_done' | 'skipped' | 'dry_run' | 'waiting' | 'failed';

@@ -57,7 +57,7 @@ onEmulator(`POST /rollback with an Idempotency-Key taken over after the stale ti
     const url = await start(dyingAfterTheChange(firestoreKeys));
     const first = await rollback(url, c.release, 'rb-1');
     expect(first.status).toBe(202);
-    expect(first.json).toEqual({ canaryId: c.id, status: 'requested', generation: 1 });
+    expect(first.json).toEqual({ canaryId: c.id, status: 'requested', generation: 1, severity: 'normal' });
 
     // The rollback runs and fails for good (GitHub refuses the dispatch): the canary waits for a human.
     r.github.server.on('POST', '/repos/acme/app/dispatches', { status: 422, body: { message: 'fake 422' } });

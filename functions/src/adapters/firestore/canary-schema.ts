@@ -1,6 +1,6 @@
 import { Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { CANARY_STATUSES, type Canary } from '../../core/canary';
+import { CANARY_STATUSES, ROLLBACK_SEVERITIES, type Canary } from '../../core/canary';
 import { CHANNELS, METRICS, PLATFORMS } from '../../core/types';
 import type { EvaluationRecord } from '../../ports/canary-store';
 import { anyNumber, finite, optional, timestampMs, withoutUndefined } from './values';
@@ -100,6 +100,7 @@ export const canaryDocSchema = z.object({
       reason: z.string(),
       trigger: z.enum(['auto-policy', 'manual', 'guardian']),
       onsetAt: optional(finite),
+      severity: optional(z.enum(ROLLBACK_SEVERITIES)),
     }),
   ),
   rollback: optional(

@@ -38,13 +38,20 @@ async function readReleases(gh: Octokit, owner: string, repo: string): Promise<{
  * --latest` pair: electron-updater clients on the stable path follow GitHub's Latest flag. The good
  * release is made Latest first so there is never a moment without one. State is read first, so a
  * retry after a lost response edits nothing twice.
+ *
+ * Severity critical (`gh release delete <bad>`, line 345): the same order, then the bad release is
+ * deleted instead of drafted, by the id found under its own tag and only then; the git tag is kept
+ * (what was shipped stays identifiable for the post-mortem). A retry finds no release under that tag
+ * and answers already_done: it deletes nothing else. Nothing is deleted unless the good release
+ * exists, is published, and is Latest by the time of the delete.
  */
 export function createGitHubReleaseStep(options: Options): RollbackStep {
   return {
     name: 'github_release',
     describe(ctx) {
       const { owner, repo } = repositoryOf(ctx.canary, options.defaultRepository);
-      return `PATCH ${owner}/${repo} release ${ctx.rollbackTo} make_latest=true; PATCH release ${ctx.version} draft=true`;
+      const bad = ctx.severity === 'critical' ? `DELETE release ${ctx.version} (severity critical; tag kept)` : `PATCH release ${ctx.version} draft=true`;
+      return `PATCH ${owner}/${repo} release ${ctx.rollbackTo} make_latest=true; ${bad}`;
     },
     async execute(ctx): Promise<ActionOutcome> {
       const { owner, repo } = repositoryOf(ctx.canary, options.defaultRepository);
@@ -60,6 +67,11 @@ export function createGitHubReleaseStep(options: Options): RollbackStep {
           await gh.rest.repos.updateRelease({ owner, repo, release_id: good.id, make_latest: 'true', ...(good.prerelease ? { prerelease: false } : {}), ...callOptions() });
           done.push(`${ctx.rollbackTo} is Latest`);
         }
+        if (ctx.severity === 'critical') {
+          if (bad && (await deleteRelease(gh, owner, repo, bad.id))) done.push(`${ctx.version} deleted (release id ${bad.id}, tag kept)`);
+          if (done.length === 0) return { status: 'already_done', detail: `${ctx.rollbackTo} already Latest and no release ${ctx.version} left to delete` };
+          return { status: 'done', detail: done.join('; ') };
+        }
         if (bad && !bad.draft) {
           await gh.rest.repos.updateRelease({ owner, repo, release_id: bad.id, draft: true, ...callOptions() });
           done.push(`${ctx.version} is a draft`);
@@ -72,6 +84,17 @@ export function createGitHubReleaseStep(options: Options): RollbackStep {
     },
     readiness: (canary, rollbackTo) => githubStepReadiness('github_release', options.github, options.defaultRepository, canary, rollbackTo),
   };
+}
+
+/** DELETE /repos/{owner}/{repo}/releases/{id}; false when it is already gone (a lost response's retry). */
+async function deleteRelease(gh: Octokit, owner: string, repo: string, id: number): Promise<boolean> {
+  try {
+    await gh.rest.repos.deleteRelease({ owner, repo, release_id: id, ...callOptions() });
+    return true;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return false;
+    throw err;
+  }
 }
 
 /** Desktop promotion: prerelease on alpha/beta, a published release made Latest on stable. */

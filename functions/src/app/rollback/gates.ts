@@ -43,6 +43,8 @@ export async function passGates(
     requestedBy: request.requestedBy,
     requestedAt: request.requestedAt,
     plannedAt: now,
+    // Fixed in the plan: a retry or a taken-over lease deletes exactly what the first holder planned.
+    ...(request.severity === 'critical' ? { severity: 'critical' as const } : {}),
   };
   if (canary.dryRun || deps.settings.globalDryRun) return { kind: 'recorded_only', why: 'dry-run', plan };
   if (!isAutomatic(request)) return { kind: 'go', plan };
@@ -68,5 +70,6 @@ export function contextOf(canary: Canary, key: RollbackKey, plan: RollbackPlan):
     rollbackTo: plan.rollbackTo,
     reason: plan.reason,
     timestamp: plan.requestedAt,
+    ...(plan.severity === 'critical' ? { severity: 'critical' as const } : {}),
   };
 }

@@ -1,6 +1,7 @@
-import type { RollbackTrigger } from '../../core/canary';
+import type { RollbackSeverity, RollbackTrigger } from '../../core/canary';
 import { explain } from '../../core/notification-explain';
 import { isCanaryConflict, type AuditLog, type CanaryStore, type Clock, type PendingAuditEntry, type RequestCompletion } from '../../ports';
+import { lastKnownGood } from './target';
 
 export interface RollbackRequestInput {
   canaryId: string;
@@ -10,6 +11,8 @@ export interface RollbackRequestInput {
   requestedBy: string;
   /** First red window, when the evaluator knows it. */
   onsetAt?: number;
+  /** `critical` deletes the desktop release (manual requests only; refused elsewhere, audited). */
+  severity?: RollbackSeverity;
   /**
    * More entries of the asking request (the guardian's decision), written in the same unit as the
    * request itself when this call is the one that requests it.
@@ -26,7 +29,7 @@ export interface RollbackRequestInput {
 export type RollbackRequestOutcome =
   /** `auditIds`: the request's entry, then the `alsoAudit` ones, as written with it. */
   | { status: 'requested'; generation: number; auditIds: string[] }
-  | { status: 'already_requested'; generation: number }
+  | { status: 'already_requested'; generation: number; severity: RollbackSeverity }
   | { status: 'refused'; reason: string }
   | { status: 'not_found' };
 
@@ -76,7 +79,8 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
   switch (canary.status) {
     case 'rollback_requested':
     case 'rolling_back':
-      return { status: 'already_requested', generation };
+      // The pending request's own severity: a repeat cannot turn a drafting rollback into a deletion.
+      return { status: 'already_requested', generation, severity: canary.rollbackRequest?.severity ?? 'normal' };
     case 'rolled_back':
     case 'invalid': {
       // D9: one automatic rollback per release; a repeat is refused and the refusal audited once.
@@ -101,6 +105,16 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
   if (waitsForHuman && input.trigger !== 'manual') {
     return refuse(`release ${canary.release} waits for a human after its last rollback (${canary.status}${canary.pauseReason ? `: ${canary.pauseReason}` : ''})`);
   }
+  const critical = input.severity === 'critical';
+  if (critical) {
+    // Deleting is for a person to ask, on desktop (GitHub Releases), and only with somewhere to go:
+    // on stable the bad release is Latest, and deleting it without a previous release made Latest
+    // first would leave electron-updater with nothing to follow.
+    if (input.trigger !== 'manual') return refuse(`severity critical (delete the release) is for a manual request only, not ${input.trigger}`);
+    if (canary.platform !== 'desktop') return refuse(`severity critical deletes a GitHub release: desktop only, not ${canary.platform}`);
+    const target = await lastKnownGood(deps.canaries, canary);
+    if (!target.ok) return refuse(`severity critical refused: no previous release to make Latest before deleting ${canary.release} (${target.reason})`);
+  }
   const next = generation + 1;
   const now = deps.clock.now();
   // Its own entry, once per generation ("rollback requested" is news before the rollback has run),
@@ -119,6 +133,7 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
         trigger: input.trigger,
         generation: next,
         repository: canary.target.repository,
+        ...(critical ? { severity: 'critical', deletes_release: canary.release } : {}),
         explanation: explain(canary.lastEvaluation),
       },
     },
@@ -135,6 +150,7 @@ async function requestOnce(deps: { canaries: CanaryStore; audit: AuditLog; clock
         reason: input.reason,
         trigger: input.trigger,
         ...(input.onsetAt !== undefined ? { onsetAt: input.onsetAt } : {}),
+        ...(critical ? { severity: 'critical' as const } : {}),
       },
     },
     { ifVersion: read.version, audit: [requested, ...(input.alsoAudit?.(next) ?? [])], ...withCompletion(input.completes?.(next)) },

@@ -85,9 +85,9 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/rollback': {
         post: {
-          summary: 'Manual / emergency rollback of a release (trigger manual); the rollback runs asynchronously',
+          summary: 'Manual / emergency rollback of a release (trigger manual); the rollback runs asynchronously. severity critical also deletes the desktop release after making the previous one Latest (400 on severity for web/mobile; 409 without a previous release)',
           requestBody: body(RollbackBody),
-          responses: { '202': ok('Requested (or already pending)'), '404': errorResponse('No canary of this release'), '409': errorResponse('Ambiguous or already rolled back'), ...common },
+          responses: { '202': ok('{canaryId, status: requested | already_requested, generation, severity}'), '404': errorResponse('No canary of this release'), '409': errorResponse('Ambiguous, already rolled back, or critical without a previous release'), ...common },
         },
       },
       '/incidents': {

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { requestRollback } from '../../app/rollback/request';
-import { canaryId, isTerminal, type Canary } from '../../core/canary';
+import { canaryId, isTerminal, ROLLBACK_SEVERITIES, type Canary } from '../../core/canary';
 import { CHANNELS, PLATFORMS } from '../../core/types';
 import { callerOf } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -10,13 +10,21 @@ import { isCanaryConflict } from '../../ports';
 import { HttpError, parseOr400, sendJson } from '../errors';
 import { Channel, Platform, Release, Text } from '../schemas';
 
-/** `gh workflow run rollback.yml -f version=... -f reason=...` as a body; platform/channel disambiguate. */
-export const RollbackBody = z.strictObject({
-  version: Release,
-  reason: Text(2000).trim().min(1, { error: 'a reason is required' }),
-  platform: Platform.optional(),
-  channel: Channel.optional(),
-});
+const CRITICAL_DESKTOP_ONLY = 'severity critical deletes a GitHub release: desktop only';
+
+/**
+ * `gh workflow run rollback.yml -f version=... -f reason=...` as a body; platform/channel
+ * disambiguate. `severity: "critical"` also deletes the desktop release (`gh release delete`).
+ */
+export const RollbackBody = z
+  .strictObject({
+    version: Release,
+    reason: Text(2000).trim().min(1, { error: 'a reason is required' }),
+    platform: Platform.optional(),
+    channel: Channel.optional(),
+    severity: z.enum(ROLLBACK_SEVERITIES).optional(),
+  })
+  .refine((b) => b.severity !== 'critical' || b.platform === undefined || b.platform === 'desktop', { path: ['severity'], error: CRITICAL_DESKTOP_ONLY });
 
 /** The canaries of this release (ids are deterministic), narrowed by platform / current channel. */
 async function findCanary(deps: ApiDeps, body: z.infer<typeof RollbackBody>): Promise<Canary> {
@@ -45,7 +53,11 @@ export function registerRollbackRoutes(router: Router, deps: ApiDeps): void {
   router.post('/rollback', idempotent(deps), async (req, res) => {
     const body = parseOr400(RollbackBody, req.body, 'body');
     const canary = await findCanary(deps, body);
-    const answer = (generation: number) => ({ canaryId: canary.id, status: 'requested', generation });
+    // Without `platform` in the body, the release's canary says which platform it is.
+    if (body.severity === 'critical' && canary.platform !== 'desktop') {
+      throw new HttpError(400, { error: 'invalid_request', in: 'body', fields: [{ field: 'severity', message: `${CRITICAL_DESKTOP_ONLY}; ${body.version} is a ${canary.platform} release` }] });
+    }
+    const answer = (generation: number) => ({ canaryId: canary.id, status: 'requested', generation, severity: body.severity ?? 'normal' });
     let outcome;
     try {
       outcome = await requestRollback(deps, {
@@ -53,6 +65,7 @@ export function registerRollbackRoutes(router: Router, deps: ApiDeps): void {
         reason: body.reason,
         trigger: 'manual',
         requestedBy: callerOf(res).actor,
+        ...(body.severity === 'critical' ? { severity: 'critical' as const } : {}),
         completes: (generation) => requestCompletion(res, 202, answer(generation)),
       });
     } catch (err) {
@@ -66,7 +79,7 @@ export function registerRollbackRoutes(router: Router, deps: ApiDeps): void {
       case 'requested':
         return sendJson(res, 202, answer(outcome.generation));
       case 'already_requested':
-        return sendJson(res, 202, { canaryId: canary.id, status: outcome.status, generation: outcome.generation });
+        return sendJson(res, 202, { canaryId: canary.id, status: outcome.status, generation: outcome.generation, severity: outcome.severity });
       case 'refused':
         throw new HttpError(409, { error: 'rollback_refused', canaryId: canary.id, reason: outcome.reason });
       case 'not_found':

@@ -9,7 +9,7 @@ export interface FakeRelease {
 
 /**
  * A stateful fake of the GitHub endpoints the rollback uses: dispatches (recorded), releases
- * (list, latest, PATCH draft / prerelease / make_latest). Tests add failures with `server.on(...)`.
+ * (list, latest, PATCH draft / prerelease / make_latest, DELETE). Tests add failures with `server.on(...)`.
  */
 export class FakeGitHub {
   readonly server = new FakeHttpServer();
@@ -50,6 +50,15 @@ export class FakeGitHub {
       return latest ? { body: { ...latest } } : { status: 404, body: { message: 'Not Found' } };
     });
     this.server.on('PATCH', new RegExp(`^${base}/releases/\\d+$`), (req) => this.patch(req));
+    // `gh release delete`: the release goes, its git tag stays (GitHub's behaviour without --cleanup-tag).
+    this.server.on('DELETE', new RegExp(`^${base}/releases/\\d+$`), (req) => {
+      const id = Number(req.path.split('/').pop());
+      const release = this.releases.find((r) => r.id === id);
+      if (!release) return { status: 404, body: { message: 'Not Found' } };
+      this.releases = this.releases.filter((r) => r !== release);
+      if (this.latestTag === release.tag_name) this.latestTag = null;
+      return { status: 204 };
+    });
     this.server.on('POST', `${base}/git/refs`, (req) => this.createRef(req));
     // GET /git/ref/{ref} takes the ref without its `refs/` prefix (heads/main, rollbacks/x/1).
     this.server.on('GET', new RegExp(`^${base}/git/ref/(.+)$`), (req) => {
@@ -91,6 +100,10 @@ export class FakeGitHub {
 
   dispatches(): RecordedRequest[] {
     return this.server.calls('POST', `/repos/${this.owner}/${this.repo}/dispatches`);
+  }
+
+  deletes(): RecordedRequest[] {
+    return this.server.calls('DELETE', /\/releases\/\d+$/);
   }
 
   edits(): RecordedRequest[] {

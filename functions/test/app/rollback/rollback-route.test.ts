@@ -34,7 +34,7 @@ describe('POST /rollback', () => {
     canaries.docs.set(id, sampleCanary({ id, platform: 'desktop', release: 'v28R.1', channel: 'beta' }));
     const first = await post({ version: 'v28R.1', reason: 'Critical bug in auth flow' });
     expect(first.status).toBe(202);
-    expect(await first.json()).toEqual({ canaryId: id, status: 'requested', generation: 1 });
+    expect(await first.json()).toEqual({ canaryId: id, status: 'requested', generation: 1, severity: 'normal' });
     const again = await post({ version: 'v28R.1', reason: 'Critical bug in auth flow' });
     expect(await again.json()).toMatchObject({ canaryId: id, status: 'already_requested', generation: 1 });
     expect(canaries.docs.get(id)!.rollbackRequest).toMatchObject({ trigger: 'manual', requestedBy: 'ops-key', reason: 'Critical bug in auth flow' });
@@ -58,6 +58,46 @@ describe('POST /rollback', () => {
     const res = await post({ version: 'v50', reason: 'again' });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ error: 'rollback_refused', canaryId: id });
+  });
+
+  test('severity critical: 202 for a desktop release, recorded on the request; the answer says the severity', async () => {
+    const id = canaryId('desktop', 'v60', 'stable');
+    canaries.docs.set(id, sampleCanary({ id, platform: 'desktop', release: 'v60', channel: 'stable', previousRelease: 'v59' }));
+    const res = await post({ version: 'v60', reason: 'Data loss', severity: 'critical' });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ canaryId: id, status: 'requested', generation: 1, severity: 'critical' });
+    expect(canaries.docs.get(id)!.rollbackRequest).toMatchObject({ severity: 'critical', trigger: 'manual' });
+    const again = await post({ version: 'v60', reason: 'Data loss' });
+    expect(await again.json()).toMatchObject({ status: 'already_requested', severity: 'critical' });
+  });
+
+  test('severity critical on web or mobile is a 400 naming the field, with or without platform in the body; nothing written', async () => {
+    const id = canaryId('mobile', 'v61', 'beta');
+    canaries.docs.set(id, sampleCanary({ id, platform: 'mobile', release: 'v61', channel: 'beta', previousRelease: 'v60' }));
+    for (const body of [
+      { version: 'v61', reason: 'x', severity: 'critical', platform: 'web' },
+      { version: 'v61', reason: 'x', severity: 'critical', platform: 'mobile' },
+      { version: 'v61', reason: 'x', severity: 'critical' },
+    ]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      const answer = (await res.json()) as { error: string; fields: { field: string; message: string }[] };
+      expect(answer.error).toBe('invalid_request');
+      expect(answer.fields).toEqual([expect.objectContaining({ field: 'severity', message: expect.stringMatching(/desktop only/) as string })]);
+    }
+    expect(canaries.docs.get(id)!.rollbackRequest).toBeUndefined();
+    const unknown = await post({ version: 'v61', reason: 'x', severity: 'urgent' });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { fields: { field: string }[] }).fields[0]!.field).toBe('severity');
+  });
+
+  test('severity critical with no previous release is refused with 409 and the reason', async () => {
+    const id = canaryId('desktop', 'v70', 'stable');
+    canaries.docs.set(id, sampleCanary({ id, platform: 'desktop', release: 'v70', channel: 'stable', previousRelease: null }));
+    const res = await post({ version: 'v70', reason: 'Data loss', severity: 'critical' });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: 'rollback_refused', canaryId: id, reason: expect.stringMatching(/no previous release to make Latest before deleting v70/) as string });
+    expect(canaries.docs.get(id)!.rollbackRequest).toBeUndefined();
   });
 
   test('rejects a bad body with 400 naming the field, and no credentials with 401', async () => {
