@@ -5,7 +5,7 @@ import { readLatencySla } from './judge-latency-sla';
 import { judgeRate, type RateJudgement } from './judge-rate';
 import { lastWindows, poolSide, scanHorizons, windowsFor, type Pooled } from './pool';
 import { RATE_METRICS } from './rate-metrics';
-import { latencyReason, rateReason, sharedReason } from './reasons';
+import { latencyReason, rateReason, sharedReason, slaReason } from './reasons';
 import { alarmLevel, mixtureLog, updateStatistic } from './sequential';
 import { binomialLowerTail, rateLowerBound } from './stats';
 import type { Channel, MetricName, MetricResult, Platform, Verdict, WindowSample } from './types';
@@ -165,10 +165,11 @@ export function judgeWindow(
     if (sequentialStatus(mixtureLog(evidence.p95_latency_sla), redLevel, pauseLevel) !== null) {
       slaStatus = 'yellow';
       const q = Math.round(ev.latencyQuantile * 100);
-      reasons.push(`P${q} latency ${reading.canary === null ? 'unknown' : `${Math.round(reading.canary)} ms`} above the ${sla} ms SLA (baseline ${reading.baseline === null ? 'unknown' : `${Math.round(reading.baseline)} ms`})`);
+      reasons.push(slaReason(q, sla, reading.newest, reading.canary, reading.baseline, policy.windows.p95LatencyMinutes));
       verdict = worse(verdict, 'yellow');
     }
   }
   metrics.p95_latency_sla = { canary: reading?.canary ?? null, baseline: reading?.baseline ?? null, threshold: sla ?? 0, status: slaStatus, bound: null, windows: slaWindows };
   return { verdict, metrics, reasons, sharedIncident: shared && verdict !== 'red', evidence, counts };
 }
+

@@ -29,3 +29,13 @@ export function sharedReason(label: string, canary: number | null, baseline: num
   const b = baseline === null ? 'unknown' : percent(baseline);
   return `Shared incident: ${label.toLowerCase()} ${c} on the canary, ${b} on the baseline (threshold ${percent(threshold)}); the canary is not significantly worse, so not blamed on this release`;
 }
+
+/**
+ * The SLA test counts requests at or above the limit, not the pooled p95 (which can sit below the
+ * limit while the newest windows' tail is above it): say what was shown, then the p95 for scale.
+ */
+export function slaReason(q: number, limitMs: number, newest: { n: number; k: number } | null, canary: number | null, baseline: number | null, minutes: number): string {
+  const ms = (v: number | null): string => (v === null ? 'unknown' : `${Math.round(v)} ms`);
+  const shown = newest && newest.n > 0 ? `${percent(newest.k / newest.n)} of the newest window's requests at or above it` : 'requests at or above it since the onset';
+  return `P${q} latency above the ${limitMs} ms SLA: ${shown}, where at most ${100 - q}% may be (p${q} over ${minutes} min ${ms(canary)}, baseline ${ms(baseline)})`;
+}

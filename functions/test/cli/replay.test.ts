@@ -204,7 +204,7 @@ describe('replay command', () => {
     // The canary is slow from window 10 on; before that nothing is wrong.
     expect(first.window).toBeGreaterThanOrEqual(10);
     expect(r.json.slice(0, 10).every((l) => l.decision === 'continue')).toBe(true);
-    expect(first).toMatchObject({ verdict: 'yellow', reasons: [expect.stringMatching(/^P95 latency \d+ ms above the 300 ms SLA \(baseline \d+ ms\)$/)] });
+    expect(first).toMatchObject({ verdict: 'yellow', reasons: [expect.stringMatching(/^P95 latency above the 300 ms SLA: [\d.]+% of the newest window.s requests at or above it, where at most 5% may be \(p95 over 10 min \d+ ms, baseline \d+ ms\)$/)] });
     const metrics = first.metrics as Record<string, { status: string; threshold: number }>;
     expect(metrics.p95_latency_sla).toMatchObject({ status: 'yellow', threshold: 300 });
     // 40% slower than the baseline is inside alpha's +50%: only the absolute limit sees it.

@@ -18,7 +18,7 @@ describe('an absolute latency limit (the SLA) per channel', () => {
     expect(decisions(steps)).toContain('pause');
     expect(decisions(steps)).not.toContain('rollback');
     const paused = steps.find((s) => s.evaluation.decision === 'pause')!;
-    expect(paused.evaluation.reasons.some((r) => /^P95 latency \d+ ms above the 200 ms SLA \(baseline \d+ ms\)$/.test(r))).toBe(true);
+    expect(paused.evaluation.reasons.some((r) => /^P95 latency above the 200 ms SLA: [\d.]+% of the newest window.s requests at or above it, where at most 5% may be \(p95 over 10 min \d+ ms, baseline \d+ ms\)$/.test(r))).toBe(true);
     expect(paused.evaluation.metrics.p95_latency_sla).toMatchObject({ threshold: 200, status: 'yellow' });
     // +36 % over the baseline is within alpha's relative +50 %: without an SLA nothing is wrong.
     expect(decisions(play(repeat(20, fastBaseline(0.95)), { policy: withSla(null) }))).not.toContain('pause');
