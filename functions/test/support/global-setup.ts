@@ -10,6 +10,9 @@ import { chromiumPath } from './browser';
  * which). Workers inherit the environment variable; each test file then uses its own project id.
  */
 export default async function globalSetup(): Promise<void> {
+  // Google's auth libraries probe the GCE metadata server (169.254.169.254) when a client has no
+  // credentials; the tests reach loopback only, so the probe is switched off for every worker.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   if (!chromiumPath) process.stdout.write('\nBrowser: no chromium here (apt-get install chromium, or CHROMIUM_PATH): the browser tests are skipped\n');
   if (process.env.FIRESTORE_EMULATOR_HOST) {
     process.env.CG_OFFICIAL_EMULATOR = '1';
