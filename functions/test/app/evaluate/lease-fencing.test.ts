@@ -1,6 +1,8 @@
 import { createFirestoreAuditLog, createFirestoreCanaryStore } from '../../../src/adapters/firestore';
 import { createFirestoreLease } from '../../../src/adapters/firestore/lease';
+import { fencedAuditLog } from '../../../src/app/audit/fenced-audit-log';
 import { evaluateAll, type EvaluateDeps, type TickReport } from '../../../src/app/evaluate';
+import { FencedOut } from '../../../src/ports/lease';
 import type { Canary } from '../../../src/core/canary';
 import type { CanaryMetrics, MetricsSource } from '../../../src/ports';
 import { officialEmulator, testFirestore } from '../../support/firestore';
@@ -75,5 +77,23 @@ onEmulator(`fenced evaluation lease (C3)${suffix}`, () => {
     const read = await store.get('web__fenced__alpha');
     // The stored evaluation is the newer run's, and the canary was not paused by the fenced-out one.
     expect(read).toMatchObject({ ok: true, canary: { status: 'running', lastEvaluation: { verdict: 'green' } } });
+  }, 30_000);
+
+  it('a tick whose evaluation term was taken over appends no audit entry; the newer term appends it', async () => {
+    const lease = createFirestoreLease(fs.db);
+    const audit = createFirestoreAuditLog(fs.db);
+    const first = await lease.acquire('evaluate-audit', 'run-1', 1_000, T);
+    if (!first.acquired) throw new Error('term 1 not taken');
+    // Term 1 runs out on the store's clock and another run takes term 2.
+    await new Promise((r) => setTimeout(r, 1_300));
+    const second = await lease.acquire('evaluate-audit', 'run-2', 60_000, T + 2_000);
+    if (!second.acquired) throw new Error('term 2 not taken');
+    const entry = { ts: T, action: 'canary_pause', actorUid: 'system', targetId: 'v9.9.9', meta: { tick: 'stale' } };
+
+    await expect(fencedAuditLog(audit, first.fence).append(entry, 'canary_pause:fenced-tick')).rejects.toBeInstanceOf(FencedOut);
+    expect(await audit.list({ action: 'canary_pause', targetId: 'v9.9.9' })).toHaveLength(0);
+
+    expect(await fencedAuditLog(audit, second.fence).append(entry, 'canary_pause:fenced-tick')).toMatchObject({ created: true });
+    expect(await audit.list({ action: 'canary_pause', targetId: 'v9.9.9' })).toHaveLength(1);
   }, 30_000);
 });
