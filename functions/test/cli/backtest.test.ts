@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFirestoreAuditLog, createFirestoreCanaryStore, createFirestoreConfigStore, createFirestoreEvaluationHistory } from '../../src/adapters/firestore';
@@ -9,6 +9,7 @@ import type { WindowSample } from '../../src/core/types';
 import { canaryFixture } from '../app/evaluate/canary-fixture';
 import { harness, openLease, side, windowsFor } from '../app/evaluate/harness';
 import { testFirestore } from '../support/firestore';
+import { newestSource } from '../support/newest-source';
 
 /**
  * Issue 15 item 5 through the real command line (`node lib/cli/backtest.js`, what
@@ -20,15 +21,6 @@ import { testFirestore } from '../support/firestore';
 const root = join(__dirname, '../..');
 const cli = join(root, 'lib/cli/backtest.js');
 const MINUTE = 60_000;
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'backtest-'));
 function policyFile(name: string, body: unknown): string {

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newestSource } from '../support/newest-source';
 
 /**
  * The replay command through its real command line: `node lib/cli/replay.js` (what
@@ -12,15 +13,6 @@ import { join } from 'node:path';
 const root = join(__dirname, '../..');
 const examples = join(root, '../examples');
 const cli = join(root, 'lib/cli/replay.js');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 beforeAll(() => {
   const srcDirs = ['src/core', 'src/config', 'src/cli'].map((d) => join(root, d));
