@@ -4,16 +4,17 @@
 // esbuild and uPlot come from functions/node_modules: the page has no package of its own.
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modules = join(here, '..', 'functions', 'node_modules');
 const require = createRequire(join(modules, 'noop.js'));
 const esbuild = require('esbuild');
-const out = join(here, 'dist', 'status');
+// An output directory as argument (tests build a copy of their own, leaving status/dist to the runner).
+const out = process.argv[2] ? resolve(process.argv[2]) : join(here, 'dist', 'status');
 
-rmSync(join(here, 'dist'), { recursive: true, force: true });
+rmSync(process.argv[2] ? out : join(here, 'dist'), { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const result = await esbuild.build({
   entryPoints: [join(here, 'src', 'main.ts')],

@@ -13,6 +13,17 @@ export interface PageConfig {
   pollMs: number;
   /** Firebase Web API key; on Hosting it comes from /__/firebase/init.json. */
   firebaseApiKey?: string;
+  /**
+   * Origin of a Firebase Auth emulator (tests, local work): the page then signs in at
+   * `${origin}/identitytoolkit.googleapis.com/...` and `${origin}/securetoken.googleapis.com/...`,
+   * as the Firebase SDKs address the emulator. Production config never sets it.
+   */
+  authEmulator?: string;
+}
+
+/** Where an Identity Toolkit / Secure Token call goes: Google, or the emulator's path-prefixed copy. */
+function authUrl(config: PageConfig, host: 'identitytoolkit.googleapis.com' | 'securetoken.googleapis.com', path: string): string {
+  return config.authEmulator ? `${config.authEmulator}/${host}${path}` : `https://${host}${path}`;
 }
 
 export class ApiError extends Error {
@@ -61,7 +72,7 @@ export class Session {
   }
 
   static async withPassword(config: PageConfig, email: string, password: string): Promise<Session> {
-    const reply = await identity(config, 'https://identitytoolkit.googleapis.com/v1/accounts:signInWithPassword', JSON.stringify({ email, password, returnSecureToken: true }), 'application/json');
+    const reply = await identity(config, authUrl(config, 'identitytoolkit.googleapis.com', '/v1/accounts:signInWithPassword'), JSON.stringify({ email, password, returnSecureToken: true }), 'application/json');
     return new Session(
       { kind: 'firebase', token: String(reply.idToken), refreshToken: String(reply.refreshToken), expiresAt: Date.now() + Number(reply.expiresIn) * 1000, label: email },
       config,
@@ -81,16 +92,24 @@ export class Session {
     sessionStorage.removeItem(STORAGE);
   }
 
+  /** A refresh under way: the view's parallel calls wait for it rather than each refreshing. */
+  private refreshing: Promise<void> | undefined;
+
   /** The bearer token; an ID token is refreshed five minutes before it expires (they last an hour). */
   private async token(): Promise<string> {
     const s = this.stored;
     if (s.kind === 'firebase' && s.refreshToken && (s.expiresAt ?? 0) - Date.now() < 5 * 60_000) {
-      const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: s.refreshToken }).toString();
-      const reply = await identity(this.config, 'https://securetoken.googleapis.com/v1/token', body, 'application/x-www-form-urlencoded');
-      this.stored = { ...s, token: String(reply.id_token), refreshToken: String(reply.refresh_token), expiresAt: Date.now() + Number(reply.expires_in) * 1000 };
-      this.save();
+      this.refreshing ??= this.refresh(s.refreshToken).finally(() => (this.refreshing = undefined));
+      await this.refreshing;
     }
     return this.stored.token;
+  }
+
+  private async refresh(refreshToken: string): Promise<void> {
+    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
+    const reply = await identity(this.config, authUrl(this.config, 'securetoken.googleapis.com', '/v1/token'), body, 'application/x-www-form-urlencoded');
+    this.stored = { ...this.stored, token: String(reply.id_token), refreshToken: String(reply.refresh_token), expiresAt: Date.now() + Number(reply.expires_in) * 1000 };
+    this.save();
   }
 
   async get<T>(path: string): Promise<T> {
@@ -122,10 +141,25 @@ export async function loadConfig(): Promise<PageConfig> {
   const raw = (res.ok ? await res.json() : {}) as Partial<PageConfig>;
   const config: PageConfig = { auth: raw.auth === 'firebase' ? 'firebase' : 'key', apiBase: typeof raw.apiBase === 'string' ? raw.apiBase : '', pollMs: Number(raw.pollMs) >= 500 ? Number(raw.pollMs) : 5000 };
   if (raw.firebaseApiKey) config.firebaseApiKey = raw.firebaseApiKey;
+  if (raw.authEmulator !== undefined) config.authEmulator = emulatorOrigin(raw.authEmulator);
   if (config.auth === 'firebase' && !config.firebaseApiKey) {
     // Firebase Hosting serves the project's web config at this reserved URL.
     const init: { apiKey?: unknown } = await fetch('/__/firebase/init.json').then((r) => (r.ok ? (r.json() as Promise<{ apiKey?: unknown }>) : {}), () => ({}));
     if (typeof init.apiKey === 'string' && init.apiKey) config.firebaseApiKey = init.apiKey;
   }
   return config;
+}
+
+/** config.json's authEmulator as an origin: an http(s) URL with nothing after the host, or the page says what is wrong. */
+function emulatorOrigin(value: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+    throw new Error(`config.json: authEmulator must be an http(s) origin such as "http://127.0.0.1:9099", got ${JSON.stringify(value)}`);
+  }
+  return url.origin;
 }

@@ -17,7 +17,8 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
  * (/status/canaries/<id>, /status/audit) so a reload or a shared link opens the right view. Only
  * the files the build wrote are served, by name: a request path never reaches the file system.
  */
-export function statusPageMount(options: { pollMs: number; dir?: string }): LocalMount {
+/** `config` replaces the page's config.json (tests sign in through a fake Auth emulator with it). */
+export function statusPageMount(options: { pollMs: number; dir?: string; config?: Record<string, unknown> }): LocalMount {
   const dir = options.dir ?? BUILT;
   let files: Map<string, Buffer>;
   try {
@@ -25,7 +26,7 @@ export function statusPageMount(options: { pollMs: number; dir?: string }): Loca
   } catch {
     files = new Map();
   }
-  const config = JSON.stringify({ auth: 'key', apiBase: '', pollMs: options.pollMs });
+  const config = JSON.stringify(options.config ?? { auth: 'key', apiBase: '', pollMs: options.pollMs });
   return {
     prefix: '/status',
     describe: (baseUrl) =>
