@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   console.log(`bench:evaluate on ${process.version}, fake Monitoring +${MONITORING_LATENCY_MS} ms per call, in-process Firestore server`);
   console.log('Firestore writes = port-level writes: decision create(), canary update, claims, audit appends, lease create/release.');
   try {
-    for (const n of [100, 1000]) await run(n);
+    for (const n of (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number)) await run(n);
   } finally {
     server.stop();
   }

@@ -3,6 +3,7 @@ import { createFirestoreCanaryStore } from '../../../src/adapters/firestore/cana
 import { createFirestoreConfigStore } from '../../../src/adapters/firestore/config-store';
 import { testFirestore } from '../../support/firestore';
 import { sampleCanary, sampleEvaluation, T0 } from './sample-canary';
+import { evaluationFromDoc } from '../../../src/adapters/firestore/canary-schema';
 
 const { db, close } = testFirestore('canary-sub');
 const store = createFirestoreCanaryStore(db);
@@ -36,6 +37,20 @@ describe('Firestore CanaryStore claims and evaluation history', () => {
     expect((raw.expireAt as Timestamp).toMillis()).toBe(record.expireAt);
     expect(raw).not.toHaveProperty('sharedIncident');
     expect(await store.listEvaluations(canary.id, 1)).toEqual([record]);
+  });
+
+  it('stores a tick\'s raw counts as one JSON string and reads them back, the older map form too', async () => {
+    const counts = { windows: [{ start: T0, durationMs: 60_000, canary: { requests: 120, errors: 3, latencyMs: { bounds: [100, 200], counts: [100, 15, 5] } }, baseline: { requests: 900, errors: 4 } }], metrics: ['error_rate' as const] };
+    const record = { ...sampleEvaluation(T0 + 600_000), counts };
+    await store.recordEvaluation(canary.id, 'tick-counts', record);
+    const ref = db.doc(`canaries/${canary.id}/evaluations/tick-counts`);
+    expect(typeof (await ref.get()).data()!.counts).toBe('string');
+    expect(evaluationFromDoc((await ref.get()).data())).toEqual({ ok: true, record: expect.objectContaining({ counts }) });
+    await ref.update({ counts });
+    expect(evaluationFromDoc((await ref.get()).data())).toEqual({ ok: true, record: expect.objectContaining({ counts }) });
+    await ref.update({ counts: '{"windows": [' });
+    expect(evaluationFromDoc((await ref.get()).data())).toMatchObject({ ok: false });
+    await ref.delete();
   });
 
   it('records exactly one of 10 concurrent decisions for the same tick', async () => {
