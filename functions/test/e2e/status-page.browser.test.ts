@@ -141,7 +141,10 @@ describeInBrowser('the status page served by the local runner', () => {
     expect(await page.$eval(`tr[data-canary="${id}"]`, (el) => el.textContent ?? '')).toMatch(/rolled back/);
     await page.screenshot({ path: join(out, 'list.png'), fullPage: true });
 
-    // The audit trail: filtered to the rollback, with the seal's state.
+    // The audit trail: filtered to the rollback, with the seal's state. The runner seals once its
+    // story is over (after the recovery watch), which can come after the list shows rolled_back.
+    const sealBy = Date.now() + 60_000;
+    while (!/audit seal: /.test(runner.output()) && Date.now() < sealBy) await new Promise((r) => setTimeout(r, 200));
     await page.click('nav a[href="/status/audit"]');
     await page.waitForSelector('#f-action');
     await page.type('#f-action', 'auto_rollback');
