@@ -2,6 +2,7 @@
 // awaits (a write that silently never happens, an error nobody sees) and a promise passed where a
 // callback's result is ignored.
 import tseslint from 'typescript-eslint';
+import { promiseRules } from './eslint-promise-rules.mjs';
 
 export default tseslint.config(
   { ignores: ['lib/**', 'node_modules/**', '*.js', '*.mjs'] },
@@ -13,9 +14,7 @@ export default tseslint.config(
     },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
-      '@typescript-eslint/await-thenable': 'error',
+      ...promiseRules,
       // Lazy requires are deliberate (cold start) and each says why; any other require is a mistake.
       '@typescript-eslint/no-require-imports': 'error',
     },

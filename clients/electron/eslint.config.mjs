@@ -1,6 +1,7 @@
 // The functions' type-aware rules for promises, on this package (its tools come from functions/,
 // which `npm test` installs; the package itself has no dependencies to lint with).
 import { createRequire } from 'node:module';
+import { promiseRules } from '../../functions/eslint-promise-rules.mjs';
 
 const require = createRequire(new URL('../../functions/package.json', import.meta.url));
 const tseslint = require('typescript-eslint');
@@ -12,9 +13,7 @@ export default tseslint.config(
     languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
-      '@typescript-eslint/await-thenable': 'error',
+      ...promiseRules,
     },
   },
 );
