@@ -115,17 +115,25 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const ref = canaries.doc(canary.id);
       const entries = (options.audit ?? []).map((p) => auditWrites(db, p));
       // One transaction: the canary and its entries land together, and only for the caller that created it.
-      const outcome = await db.runTransaction(async (tx) => {
-        const [snap, ...stored] = await Promise.all([tx.get(ref), ...entries.map((e) => tx.get(e.entryRef))]);
-        if (snap.exists) return { created: false as const };
-        tx.create(ref, doc);
-        entries.forEach((e, i) => {
-          if (!stored[i].exists) for (const c of e.creates) tx.create(c.ref, c.data);
+      const outcome = await db
+        .runTransaction(async (tx) => {
+          const [snap, ...stored] = await Promise.all([tx.get(ref), ...entries.map((e) => tx.get(e.entryRef))]);
+          if (snap.exists) return { created: false as const };
+          tx.create(ref, doc);
+          entries.forEach((e, i) => {
+            if (!stored[i].exists) for (const c of e.creates) tx.create(c.ref, c.data);
+          });
+          return { created: true as const };
+        })
+        .catch(async (err: unknown) => {
+          // Concurrent creates of one id contend for its lock; a loser can run out of attempts or
+          // see its transaction closed ("Transaction is invalid or closed", seen on the emulator
+          // under load). If the canary exists now, that caller simply lost the race: same answer
+          // as a lost race inside the transaction. Otherwise the failure is real.
+          if ((await ref.get()).exists) return { created: false as const };
+          throw err;
         });
-        return { created: true as const };
-      });
-      if (!outcome.created) return { created: false, canary: read(await ref.get()) };
-      return { created: true, canary: read(await ref.get()) };
+      return { created: outcome.created, canary: read(await ref.get()) };
     },
 
     async update(id, patch, options = {}) {
