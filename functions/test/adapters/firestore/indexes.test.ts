@@ -49,6 +49,11 @@ describe('firestore.indexes.json against the declared query shapes', () => {
     expect(indexFile.fieldOverrides).toContainEqual({ collectionGroup: 'evaluations', fieldPath: 'expireAt', ttl: true, indexes: [] });
   });
 
+  it('declares the TTL policies of the telemetry aggregates and key usage on expireAt', () => {
+    expect(indexFile.fieldOverrides).toContainEqual({ collectionGroup: 'telemetry_minutes', fieldPath: 'expireAt', ttl: true, indexes: [] });
+    expect(indexFile.fieldOverrides).toContainEqual({ collectionGroup: 'telemetry_usage', fieldPath: 'expireAt', ttl: true, indexes: [] });
+  });
+
   it('knows when Firestore needs a composite index and when single-field indexes serve', () => {
     const base = { collectionGroup: 'c', scope: 'COLLECTION' as const };
     expect(requiredIndex({ ...base, equality: [], orderBy: [{ field: 'ts', direction: 'desc' }] })).toBeNull();
