@@ -18,15 +18,20 @@ export const COHORT_STATUSES: readonly CanaryStatus[] = [...SERVED, ...TESTERS_O
 
 /**
  * A canary's share of visitors: its stage's percentage (alpha 10, beta 25 by default policy) while
- * it runs, 0 when paused, and nothing at all once frozen or held by a rollback. The rollback's
- * `cohort_share` step writes `cohort.share = 0` first thing, so a share never outlives a rollback
- * even if a status write lags.
+ * it runs, 0 when paused or frozen, and nothing at all once held by a rollback or its share set to
+ * 0. The rollback's `cohort_share` step writes `cohort.share = 0` first thing, so a share never
+ * outlives a rollback even if a status write lags. Frozen alone is not a rollback: a rollback held
+ * back (dry-run, kill switch, breaker) leaves the canary paused and frozen with its `cohort_share`
+ * step recorded, not run, so the router serves it as any paused canary (opted-in testers only),
+ * rather than doing what the record says was not done.
  */
 export function shareOf(canary: Canary): ChannelShare | undefined {
-  if (canary.platform !== 'web' || canary.rollout.frozen || canary.rollout.completed) return undefined;
+  if (canary.platform !== 'web' || canary.rollout.completed) return undefined;
   if (canary.cohort && canary.cohort.share === 0) return undefined;
   if (TESTERS_ONLY.includes(canary.status) || canary.rollout.paused) return { release: canary.release, percent: 0 };
   if (!SERVED.includes(canary.status)) return undefined;
+  // Frozen: no automatic decision moves it again (the evaluator pauses it), so nobody by bucket.
+  if (canary.rollout.frozen) return { release: canary.release, percent: 0 };
   const percent = Math.min(canary.rollout.rolloutPercent, canary.cohort?.share ?? 100);
   return { release: canary.release, percent };
 }

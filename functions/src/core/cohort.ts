@@ -20,7 +20,7 @@ export interface ChannelShare {
 /**
  * The split of a site's visitors: each canary channel with a live canary, and the release the
  * live site serves when known. A channel without an entry has no canary to show (none registered,
- * rolled back or frozen): nobody is sent there, not even testers who opted in.
+ * or held by a rollback): nobody is sent there, not even testers who opted in.
  */
 export interface CohortShares {
   alpha?: ChannelShare;

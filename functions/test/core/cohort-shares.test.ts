@@ -25,15 +25,25 @@ describe('shares from canary states', () => {
     });
   });
 
-  test('paused is share 0 (testers only); rollback requested, rolled back, frozen or a cohort share of 0 is no channel at all', () => {
+  test('paused is share 0 (testers only); rollback requested, rolled back or a cohort share of 0 is no channel at all', () => {
     expect(shareOf(web('v3', 'alpha', { status: 'paused' }))).toEqual({ release: 'v3', percent: 0 });
     expect(shareOf(web('v3', 'alpha', {}, { paused: true }))).toEqual({ release: 'v3', percent: 0 });
     for (const status of ['rollback_requested', 'rolling_back', 'rolled_back', 'rollback_failed', 'completed', 'invalid'] as const) {
       expect(shareOf(web('v3', 'alpha', { status }))).toBeUndefined();
     }
-    expect(shareOf(web('v3', 'alpha', {}, { frozen: true }))).toBeUndefined();
+    expect(shareOf(web('v3', 'alpha', { status: 'rolled_back' }, { frozen: true }))).toBeUndefined();
     expect(shareOf(web('v3', 'alpha', { cohort: { share: 0, changedAt: T0 } }))).toBeUndefined();
     expect(sharesFromCanaries([web('v3', 'alpha', { status: 'rolling_back' })], 'acme')).toEqual({});
+  });
+
+  test('a rollback held back (dry-run, kill switch, breaker: paused and frozen, share never set) is served as a pause, testers only, not as a rollback', () => {
+    const held = web('v3', 'alpha', { status: 'paused' }, { frozen: true });
+    expect(shareOf(held)).toEqual({ release: 'v3', percent: 0 });
+    expect(sharesFromCanaries([held], 'acme')).toEqual({ alpha: { release: 'v3', percent: 0 } });
+    // Frozen but running (a person resumed it without unfreezing): no automatic progress, nobody by bucket.
+    expect(shareOf(web('v3', 'alpha', {}, { frozen: true }))).toEqual({ release: 'v3', percent: 0 });
+    // Once the rollback's own step set the share to 0, nobody at all, frozen or not.
+    expect(shareOf(web('v3', 'alpha', { status: 'paused', cohort: { share: 0, changedAt: T0 } }, { frozen: true }))).toBeUndefined();
   });
 
   test('a promotion moves the share with the canary: promoted to beta, its channel is beta at 25 %', () => {

@@ -220,7 +220,7 @@ describe('promotion raises the cohort router\'s share along the stages', () => {
     }
   });
 
-  test('a paused canary\'s share is 0 (opted-in testers only); a rolled-back one, and one frozen by a held rollback, get nobody', async () => {
+  test('a paused canary\'s share is 0 (opted-in testers only), and so is one whose rollback the kill switch held; a rolled-back one gets nobody', async () => {
     clock.t = T + 10 * HOUR;
     hosting.seed(`${SITE}/alpha`, [{ version: version('v4'), message: 'v4' }]);
     hosting.seed(`${SITE}/beta`, [{ version: version('v5'), message: 'v5' }]);
@@ -251,13 +251,21 @@ describe('promotion raises the cohort router\'s share along the stages', () => {
     // The opt-in finds no alpha channel to reach: the bucket decides, as for everyone.
     expect(await visit(lowId, '', '.alpha')).toMatchObject({ channel: 'beta', release: 'v5' });
 
-    // The kill switch holds an automatic rollback: nothing is sent, the canary is paused and frozen, and gets nobody.
+    // The kill switch holds an automatic rollback: nothing is sent (the share step only recorded), the
+    // canary is paused and frozen, and the router serves it as the pause it is: nobody by bucket,
+    // opted-in testers still reach it (doing what the step would do would be acting on a held rollback).
     await requestRollback({ canaries: evaluate.canaries, audit: evaluate.audit, clock }, { canaryId: beta.id, reason: 'error rate', trigger: 'auto-policy', requestedBy: 'system' });
     expect(await handleRollback(rollbackDeps(false), beta.id, 'test')).toBe('recorded_only');
     const held = await stored(beta.id);
     expect(held).toMatchObject({ status: 'paused', rollout: expect.objectContaining({ frozen: true }) });
+    expect(held.cohort).toBeUndefined();
     afterSharesTtl();
     for (const visitor of [lowId, midId]) expect(await visit(visitor)).toMatchObject({ channel: 'stable', release: 'v3', setCookie: null });
+    expect(await visit(midId, '', '.beta')).toMatchObject({ channel: 'beta', release: 'v5' });
+    // A person settles the held rollback (run it, here): the later tests' beta canaries are the newest on beta.
+    await requestRollback({ canaries: evaluate.canaries, audit: evaluate.audit, clock }, { canaryId: beta.id, reason: 'confirmed by ops', trigger: 'manual', requestedBy: 'ops' });
+    expect(await handleRollback(rollbackDeps(true), beta.id, 'test')).toBe('rolled_back');
+    afterSharesTtl();
     expect(await visit(midId, '', '.beta')).toMatchObject({ channel: 'stable' });
   });
 });

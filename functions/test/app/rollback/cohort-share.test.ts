@@ -1,5 +1,6 @@
 import { createCohortShareStep } from '../../../src/adapters/cohorts/share-step';
 import { createFirestoreConfigStore } from '../../../src/adapters/firestore';
+import { shareOf } from '../../../src/core/cohort-shares';
 import { handleRollback } from '../../../src/app/rollback/handle';
 import { contextOf } from '../../../src/app/rollback/gates';
 import { officialEmulator } from '../../support/firestore';
@@ -68,7 +69,11 @@ describe('web rollback through the cohort share', () => {
     expect(await handleRollback(h.deps, c.id, 'test')).toBe('recorded_only');
     const steps = await h.ledger.getSteps({ canaryId: c.id, generation: 1 });
     expect(steps.cohort_share).toMatchObject({ status: 'dry_run', detail: expect.stringContaining('cohort.share 10% -> 0') });
-    expect((await h.canaryOf(c.id)).cohort).toBeUndefined();
+    const held = await h.canaryOf(c.id);
+    expect(held.cohort).toBeUndefined();
+    // The router serves the held canary as paused (testers only), not as rolled back: the record says nothing was done.
+    expect(held).toMatchObject({ status: 'paused', rollout: expect.objectContaining({ frozen: true }) });
+    expect(shareOf(held)).toEqual({ release: held.release, percent: 0 });
   });
 
   test('a retried step finds the share already 0 and keeps the first change\'s time', async () => {
