@@ -17,7 +17,12 @@ describe('npm run telemetry:key', () => {
     expect(created.code).toBe(0);
     const key = created.lines.find((l) => l.startsWith('key: '))!.slice(5);
     expect(key).toMatch(/^cgt_[A-Za-z0-9_-]{32}$/);
+    expect(created.lines.filter((l) => l.includes(key))).toHaveLength(1);
     const app = initializeApp({ projectId: project }, `${project}-check`);
+    // Firestore keeps the key's hash as the document id, never the key itself.
+    const stored = await getFirestore(app).collection('telemetry_keys').get();
+    expect(stored.docs.map((d) => d.id)).toEqual([ingestKeyId(key)]);
+    expect(JSON.stringify(stored.docs.map((d) => d.data()))).not.toContain(key);
     const store = createFirestoreIngestKeyStore(getFirestore(app));
     const lookup = createKeyLookup(store, { now: () => 0 }, 0);
     expect(await lookup(key)).toMatchObject({ app: 'shop web', platforms: ['web', 'desktop'], origins: ['https://shop.example', 'http://localhost:5173'], appCheck: true, revoked: false });
@@ -33,10 +38,16 @@ describe('npm run telemetry:key', () => {
   });
 
   it('refuses bad arguments with exit code 2 and writes nothing', async () => {
+    const before = (await run('list')).lines.length;
+    expect((await run('create', '--app', 'x', '--platforms', 'web', '--sample-rate', '0')).code).toBe(2);
+    expect((await run('create', '--app', 'x', '--platforms', 'web', '--sample-rate', '1.5')).code).toBe(2);
+    expect((await run('create', '--app', 'x', '--platforms', 'web', '--reports-per-minute', '-3')).code).toBe(2);
+    expect((await run('create', '--app', '../x', '--platforms', 'web')).code).toBe(2);
     expect((await run('create', '--app', 'x', '--platforms', 'tv')).code).toBe(2);
     expect((await run('create', '--app', 'x', '--platforms', 'web', '--origins', 'https://a.example/path')).code).toBe(2);
     expect((await run('revoke', '../x')).code).toBe(2);
     expect((await run('frobnicate')).code).toBe(2);
     expect((await run('revoke', '0'.repeat(32))).code).toBe(1);
+    expect((await run('list')).lines).toHaveLength(before);
   });
 });

@@ -185,3 +185,49 @@ describe('evaluator properties over a bake', () => {
     );
   });
 });
+
+describe('evaluator properties over a bake, for any margin', () => {
+  it('rolls back a canary whose error or crash rate stays above its threshold by any margin of the mixture, once its trials carry the evidence the bake-wide level asks for', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1.5, 2, 3, 5),
+        fc.constantFrom('error_rate' as const, 'crash_rate' as const),
+        fc.integer({ min: 0, max: 60 }),
+        fc.array(fc.integer({ min: 100, max: 3000 }), { minLength: 1, maxLength: 20 }),
+        context,
+        (margin, metric, healthyWindows, traffic, { platform, channel }) => {
+          fc.pre(metric === 'error_rate' || platform !== 'web');
+          const policy = defaultPolicy;
+          const red = policy.channels[channel].red;
+          const t = metric === 'error_rate' ? red.errorRate : red.crashRate;
+          const looks = stagesFor(policy, platform, channel)[0]!.bakeMs / MINUTE;
+          const level = Math.log(looks / policy.evaluation.sequentialRollbackAlpha) + Math.log(ALTERNATIVES.length);
+          // The evidence one trial carries for the mixture's alternative at this margin (its rate at the threshold's multiple).
+          const a = margin * t;
+          const klPerTrial = a * Math.log(a / t) + (1 - a) * Math.log((1 - a) / (1 - t));
+          const pair = (n: number, rate: number): Pair => {
+            const failing = (r: number) => (r > t ? Math.ceil : Math.floor)(n * r);
+            const healthyErrors = Math.floor(n * red.errorRate * 0.2);
+            return {
+              canary: { requests: n, errors: metric === 'error_rate' ? failing(rate) : healthyErrors, sessions: n, crashes: metric === 'crash_rate' ? failing(rate) : 0, latencyMs: latency(n) },
+              baseline: { requests: n * 9, errors: Math.floor(n * 9 * red.errorRate * 0.2), sessions: n * 9, crashes: Math.floor(n * 9 * red.crashRate * 0.2), latencyMs: latency(n * 9) },
+            };
+          };
+          const pairs: Pair[] = Array.from({ length: healthyWindows }, (_, i) => pair(traffic[i % traffic.length]!, t * 0.5));
+          let carried = 0;
+          for (let i = 0; carried < level + 1; i++) {
+            const n = traffic[i % traffic.length]!;
+            pairs.push(pair(n, a));
+            carried += n * klPerTrial;
+          }
+          pairs.push(pair(traffic[0]!, a)); // the confirming window (redWindowsToRollback: 2)
+          const steps = play(pairs, { platform, channel, policy });
+          expect(steps.at(-1)!.evaluation.decision).toBe('rollback');
+          expect(steps.at(-1)!.evaluation.reasons.join(' ')).toMatch(metric === 'error_rate' ? /^Error rate/ : /Crash rate/);
+          expect(steps.slice(0, healthyWindows).map((s) => s.evaluation.decision)).not.toContain('rollback');
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
