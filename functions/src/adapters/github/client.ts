@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Octokit } from '@octokit/rest';
+import { createHttpFetch } from './http-fetch';
 import { installRequestLimits } from './request-limits';
 
 export interface GitHubClientOptions {
@@ -38,7 +39,8 @@ export const GITHUB_CONCURRENCY_LIMIT = 100;
 export async function createGitHubClient(options: GitHubClientOptions): Promise<Octokit> {
   const { Octokit: Base } = await import('@octokit/rest');
   const baseUrl = options.baseUrl ?? 'https://api.github.com';
-  const octokit = new Base({ auth: options.token, baseUrl });
+  // node:http instead of the global fetch: a third of the CPU per request (http-fetch.ts).
+  const octokit = new Base({ auth: options.token, baseUrl, request: { fetch: createHttpFetch() } });
   // Limits are counted per token: clients sharing one share the state (the token itself is not kept).
   const key = createHash('sha256').update(`${baseUrl}\n${options.token}`).digest('hex');
   const throttled = options.throttle?.enabled ?? true;

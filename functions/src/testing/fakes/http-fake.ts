@@ -15,7 +15,7 @@ export interface RecordedRequest {
 export interface FakeReply {
   status?: number;
   headers?: Record<string, string>;
-  /** Serialised as JSON unless a string. */
+  /** Serialised as JSON unless a string or bytes (a compressed answer, say), which are sent as they are. */
   body?: unknown;
   /** Extra latency before answering (ms). */
   delayMs?: number;
@@ -124,7 +124,7 @@ export class FakeHttpServer {
       req.socket.destroy();
       return;
     }
-    const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const payload = reply.body === undefined ? '' : typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status ?? 200, {
       'content-type': 'application/json; charset=utf-8',
       ...(reply.headers ?? {}),
