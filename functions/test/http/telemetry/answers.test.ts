@@ -41,6 +41,21 @@ describe('POST /v1/telemetry answers as the spec fixes', () => {
     expect((await totals(fs.db)).requests).toBe(mid.requests);
   });
 
+  it('answers 200 with the first body to a retry sent after its windows aged out of the accepted range, and counts nothing again', async () => {
+    const body = report(key, { windows: [{ start: minuteIso(T0), requests: 11, errors: 1 }] }, 'install-200-late');
+    expect((await api.post(body)).json).toEqual({ accepted: 1, dropped: 0, sampleRate: 1 });
+    const mid = await totals(fs.db);
+    const now = clock.ms;
+    clock.ms = now + 20 * 60_000;
+    try {
+      const late = await api.post(body);
+      expect([late.status, late.json]).toEqual([200, { accepted: 1, dropped: 0, sampleRate: 1 }]);
+    } finally {
+      clock.ms = now;
+    }
+    expect([(await totals(fs.db)).requests, (await totals(fs.db)).errors]).toEqual([mid.requests, mid.errors]);
+  });
+
   it('answers 400 naming the field path, and records nothing from an invalid body', async () => {
     const before = await totals(fs.db);
     const cases: [Record<string, unknown>, string][] = [
