@@ -8,6 +8,7 @@ import { isAlreadyExists } from './errors';
 import { fenceBroken } from './fence';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
+import { runTransaction } from './transaction';
 import { toPlain } from './values';
 
 export { AUDIT_COLLECTION };
@@ -35,7 +36,7 @@ export function createFirestoreAuditLog(db: Firestore): AuditLog {
       const { id, entryRef, creates } = auditWrites(db, { entry, idempotencyKey });
       const fence = options?.fence;
       if (fence) {
-        return db.runTransaction(async (tx) => {
+        return runTransaction(db, async (tx) => {
           const [broken, existing] = await Promise.all([fenceBroken(db, tx, fence), tx.get(entryRef)]);
           if (broken) throw new FencedOut(fence, broken, `audit ${entry.action}`);
           if (existing.exists) return { id, created: false };

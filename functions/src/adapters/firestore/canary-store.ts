@@ -11,6 +11,7 @@ import { completedRequest, IDEMPOTENCY_COLLECTION, idempotencyDocId } from './id
 import { fenceBroken } from './fence';
 import { buildQuery, type QueryName } from './queries';
 import { formatSchemaError } from './schema-error';
+import { runTransaction } from './transaction';
 import { withoutUndefined } from './values';
 
 /** Top-level fields stored as Timestamps: a patch gives them in ms like every domain time. */
@@ -115,24 +116,22 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       const ref = canaries.doc(canary.id);
       const entries = (options.audit ?? []).map((p) => auditWrites(db, p));
       // One transaction: the canary and its entries land together, and only for the caller that created it.
-      const outcome = await db
-        .runTransaction(async (tx) => {
-          const [snap, ...stored] = await Promise.all([tx.get(ref), ...entries.map((e) => tx.get(e.entryRef))]);
-          if (snap.exists) return { created: false as const };
-          tx.create(ref, doc);
-          entries.forEach((e, i) => {
-            if (!stored[i].exists) for (const c of e.creates) tx.create(c.ref, c.data);
-          });
-          return { created: true as const };
-        })
-        .catch(async (err: unknown) => {
-          // Concurrent creates of one id contend for its lock; a loser can run out of attempts or
-          // see its transaction closed ("Transaction is invalid or closed", seen on the emulator
-          // under load). If the canary exists now, that caller simply lost the race: same answer
-          // as a lost race inside the transaction. Otherwise the failure is real.
-          if ((await ref.get()).exists) return { created: false as const };
-          throw err;
+      const outcome = await runTransaction(db, async (tx) => {
+        const [snap, ...stored] = await Promise.all([tx.get(ref), ...entries.map((e) => tx.get(e.entryRef))]);
+        if (snap.exists) return { created: false as const };
+        tx.create(ref, doc);
+        entries.forEach((e, i) => {
+          if (!stored[i].exists) for (const c of e.creates) tx.create(c.ref, c.data);
         });
+        return { created: true as const };
+      }).catch(async (err: unknown) => {
+        // Many concurrent creates of one id contend for its lock, and a loser can still be out of
+        // runs (transaction.ts) when the winner has committed. If the canary exists now, that
+        // caller simply lost the race: same answer as a lost race inside the transaction.
+        // Otherwise the failure is real.
+        if ((await ref.get()).exists) return { created: false as const };
+        throw err;
+      });
       return { created: outcome.created, canary: read(await ref.get()) };
     },
 
@@ -148,7 +147,7 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
       // One transaction: the checks read what the write replaces, so no other write can land in
       // between (on contention Firestore retries the body, which re-reads; a refusal aborts it).
       // The audit entries are created in it too: the change and its entries land together or not at all.
-      await db.runTransaction(async (tx) => {
+      await runTransaction(db, async (tx) => {
         const [snap, decided, fenced, request, ...stored] = await Promise.all([
           tx.get(ref),
           evaluationRef ? tx.get(evaluationRef) : undefined,
@@ -184,7 +183,7 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
 
     async markInvalid(id, error, options = {}) {
       const ref = canaries.doc(id);
-      await db.runTransaction(async (tx) => {
+      await runTransaction(db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) return;
         if (snap.get('status') === 'invalid' && snap.get('error') === error) return;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { FieldValue, Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { IdempotencyBegin, IdempotencyStore, StoredAnswer } from '../../ports/idempotency';
 import { isAlreadyExists } from './errors';
+import { runTransaction } from './transaction';
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 
@@ -52,7 +53,7 @@ export function createFirestoreIdempotencyStore(db: Firestore, options: { staleA
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
       }
-      return db.runTransaction(async (tx): Promise<IdempotencyBegin> => {
+      return runTransaction(db, async (tx): Promise<IdempotencyBegin> => {
         const snap = await tx.get(ref);
         // Released (deleted) between our create and this read: claim it now.
         if (!snap.exists) {
@@ -72,7 +73,7 @@ export function createFirestoreIdempotencyStore(db: Firestore, options: { staleA
 
     async complete(key, claim, answer) {
       const ref = col.doc(idempotencyDocId(key));
-      return db.runTransaction(async (tx) => {
+      return runTransaction(db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists || snap.get('claim') !== claim || snap.get('state') !== 'in_flight') return false;
         tx.update(ref, completedRequest(answer));
@@ -82,7 +83,7 @@ export function createFirestoreIdempotencyStore(db: Firestore, options: { staleA
 
     async release(key, claim) {
       const ref = col.doc(idempotencyDocId(key));
-      await db.runTransaction(async (tx) => {
+      await runTransaction(db, async (tx) => {
         const snap = await tx.get(ref);
         if (snap.exists && snap.get('claim') === claim && snap.get('state') === 'in_flight') tx.delete(ref);
       });

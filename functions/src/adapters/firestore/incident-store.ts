@@ -6,6 +6,7 @@ import type { IncidentReport, IncidentStore } from '../../ports/incidents';
 import { isAlreadyExists } from './errors';
 import { buildQuery } from './queries';
 import { formatSchemaError } from './schema-error';
+import { runTransaction } from './transaction';
 import { anyNumber, finite, toPlain, withoutUndefined } from './values';
 
 const point = z.object({ at: finite.nullable(), source: z.string() });
@@ -93,7 +94,7 @@ export function createFirestoreIncidentStore(db: Firestore): IncidentStore {
     async change(id, compute) {
       // Read and write in one transaction: two ticks (or a tick and a person) never both apply a
       // change computed from the same old report; the loser re-reads and sees the first one's.
-      return db.runTransaction(async (tx) => {
+      return runTransaction(db, async (tx) => {
         const ref = incidents.doc(id);
         const snap = await tx.get(ref);
         if (!snap.exists) return null;

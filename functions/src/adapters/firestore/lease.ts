@@ -2,6 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Lease, LeaseAcquired, LeaseRefused } from '../../ports/lease';
 import { isAlreadyExists } from './errors';
 import { jobTermId, serverExpiry, termIsLive } from './fence';
+import { runTransaction } from './transaction';
 
 interface TermDoc {
   term: number;
@@ -48,7 +49,7 @@ export function createFirestoreLease(db: Firestore): Lease {
     async release(name, term, holder, now) {
       const ref = terms(name).doc(jobTermId(term));
       // A transaction: a take-over between the check and the write must not be marked released.
-      await db.runTransaction(async (tx) => {
+      await runTransaction(db, async (tx) => {
         const [snap, next] = await Promise.all([tx.get(ref), tx.get(terms(name).doc(jobTermId(term + 1)))]);
         const data = snap.data() as TermDoc | undefined;
         // Only the holder ends its own term, and a term taken over or expired is never touched.

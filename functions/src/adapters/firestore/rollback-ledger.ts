@@ -10,6 +10,7 @@ import type {
   StepRecord,
 } from '../../ports/rollback-ledger';
 import { attemptId, fenceBroken, serverExpiry, termIsLive } from './fence';
+import { runTransaction } from './transaction';
 
 /** gRPC ALREADY_EXISTS: the create() lost a race (api-reference §3). */
 const ALREADY_EXISTS = 6;
@@ -61,7 +62,7 @@ export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
    * `also` are blind writes made in the same unit (the breaker's hint).
    */
   async function fencedCreate(fence: Fence, what: string, ref: DocumentReference, data: Record<string, unknown>, also?: (tx: Transaction) => void): Promise<boolean> {
-    return db.runTransaction(async (tx) => {
+    return runTransaction(db, async (tx) => {
       const [broken, existing] = await Promise.all([fenceBroken(db, tx, fence), tx.get(ref)]);
       if (broken) throw new FencedOut(fence, broken, what);
       if (existing.exists) return false;
@@ -117,7 +118,7 @@ export function createFirestoreRollbackLedger(db: Firestore): RollbackLedger {
         await ref.set(defined(record));
         return;
       }
-      await db.runTransaction(async (tx) => {
+      await runTransaction(db, async (tx) => {
         const broken = await fenceBroken(db, tx, fence);
         if (broken) throw new FencedOut(fence, broken, `step ${step} (${record.status})`);
         tx.set(ref, defined(record));
