@@ -1,4 +1,4 @@
-import { allGates, decisions, HOUR, play, repeat, side, type Pair } from './scenario-kit';
+import { allGates, decisions, HOUR, play, repeat, side, T0, type Pair } from './scenario-kit';
 
 /**
  * What a bake's pooled evidence must show before a promotion (issue 11, "promotion on the bake's
@@ -8,6 +8,20 @@ import { allGates, decisions, HOUR, play, repeat, side, type Pair } from './scen
 describe("a bake's pooled evidence", () => {
   // 150 requests an hour, none failing: 3,600 in alpha's 24 h, 7,200 in beta's 48 h.
   const quiet: Pair = { canary: side(150, 0), baseline: side(1350, 5) };
+
+  it('does not restart the bake for a brief gap in the canary data; a gap long enough to pause holds the clock as long as the pause lasts', () => {
+    const green: Pair = { canary: side(10000, 100), baseline: side(90000, 900) };
+    const gap: Pair = { canary: null, baseline: side(90000, 900) };
+    const brief = play([...repeat(12, green), gap, gap, ...repeat(26, green)], { windowMs: HOUR, gates: allGates });
+    expect(brief[13]!.state.bake).toMatchObject({ since: T0, heldMs: 0 });
+    expect(decisions(brief).indexOf('promote')).toBe(23);
+    const long = play([...repeat(12, green), ...repeat(6, gap), ...repeat(26, green)], { windowMs: HOUR, gates: allGates });
+    // The fifth empty hour pauses; hours 16-19 end paused (two empty, then two of the three clear ones
+    // a resume needs), so the 24 h bake ends 4 hours late.
+    expect(decisions(long).slice(16, 21)).toEqual(['pause', 'pause', 'pause', 'pause', 'continue']);
+    expect(long[20]!.state.bake).toMatchObject({ since: T0, heldMs: 4 * HOUR });
+    expect(decisions(long).indexOf('promote')).toBe(27);
+  });
 
   it("holds each channel to its own minimum of canary requests: the same traffic promotes out of alpha and waits on beta", () => {
     const alpha = play(repeat(26, quiet), { windowMs: HOUR, gates: allGates });
