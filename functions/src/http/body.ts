@@ -1,14 +1,16 @@
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './errors';
 import { loneSurrogatePaths, MAX_JSON_DEPTH, nestedDeeperThan } from './json-guard';
 
-const MAY_HOLD_SURROGATE = /\\u[dD][89a-fA-F]/;
+/** Only a \uD800-\uDFFF escape can put a surrogate into parsed text (UTF-8 decoding never does). */
+export const MAY_HOLD_SURROGATE = /\\u[dD][89a-fA-F]/;
 
 /** Bodies larger than this are refused with 413 before any parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Reads the stream with events (an async iterator per request costs measurably more at ingest rates). */
-function readStream(req: Request, limit: number): Promise<Buffer> {
+function readStream(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -26,11 +28,24 @@ function readStream(req: Request, limit: number): Promise<Buffer> {
 }
 
 /**
- * Reads the raw body as JSON whatever the Content-Type says: curl `-d` sends
- * application/x-www-form-urlencoded. In Cloud Functions the framework has already consumed the
- * stream and left the bytes in `req.rawBody`; elsewhere (tests, local runner) the stream is read
- * here. The parsed value is left in `req.body` and the bytes in `res.locals.rawBody`. A body nested
- * deeper than MAX_JSON_DEPTH, or carrying a lone surrogate, is refused here, before anything reads it.
+ * The request's bytes, at most `limit` of them (else an HttpError 413, before reading when the
+ * declared length says so). In Cloud Functions the framework has already consumed the stream and
+ * left the bytes in `req.rawBody`; elsewhere (tests, local runner) the stream is read here.
+ */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, { error: 'payload_too_large', limitBytes: limit });
+  const pre = (req as IncomingMessage & { rawBody?: unknown }).rawBody;
+  const raw = Buffer.isBuffer(pre) ? pre : await readStream(req, limit);
+  if (raw.length > limit) throw new HttpError(413, { error: 'payload_too_large', limitBytes: limit });
+  return raw;
+}
+
+/**
+ * Reads the raw body (readRawBody) as JSON whatever the Content-Type says: curl `-d` sends
+ * application/x-www-form-urlencoded. The parsed value is left in `req.body` and the bytes in
+ * `res.locals.rawBody`. A body nested deeper than MAX_JSON_DEPTH, or carrying a lone surrogate, is
+ * refused here, before anything reads it.
  */
 export function jsonBody(limit = BODY_LIMIT_BYTES) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -38,11 +53,7 @@ export function jsonBody(limit = BODY_LIMIT_BYTES) {
     req.body = undefined;
     try {
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.method === 'DELETE') return next();
-      const declared = Number(req.headers['content-length']);
-      if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, { error: 'payload_too_large', limitBytes: limit });
-      const pre = (req as Request & { rawBody?: unknown }).rawBody;
-      const raw = Buffer.isBuffer(pre) ? pre : await readStream(req, limit);
-      if (raw.length > limit) throw new HttpError(413, { error: 'payload_too_large', limitBytes: limit });
+      const raw = await readRawBody(req, limit);
       res.locals.rawBody = raw;
       const text = raw.toString('utf8').trim();
       if (text === '') {
@@ -58,7 +69,7 @@ export function jsonBody(limit = BODY_LIMIT_BYTES) {
       } catch {
         throw new HttpError(400, { error: 'malformed_json', detail: 'the body must be one JSON object (it is read as JSON whatever the Content-Type)' });
       }
-      // Only a \uD800-\uDFFF escape can put a surrogate into parsed text (UTF-8 decoding never does): most bodies skip the walk.
+      // Most bodies skip the walk (see MAY_HOLD_SURROGATE).
       const lone = MAY_HOLD_SURROGATE.test(text) ? loneSurrogatePaths(parsed) : [];
       if (lone.length > 0) {
         throw new HttpError(400, {

@@ -3,7 +3,7 @@ import { addScalarCounts, boundWindow } from '../../core/telemetry-bounds';
 import type { BatchOutcome, IngestAnswer, PendingBatch, TelemetryStore } from '../../ports';
 import { createDocCache, type DocState } from './telemetry-doc-cache';
 import { createShardLayouts, type Layout } from './telemetry-shards';
-import { DEFAULT_RETENTION_MS, InstallEntrySchema, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
+import { copyEntry, DEFAULT_RETENTION_MS, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
 
 export interface FirestoreTelemetryOptions {
   /** Documents per release and minute for new minutes; default: chosen from load (telemetry-shards.ts). A minute keeps the count it was created with. */
@@ -52,11 +52,24 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
   const cache = createDocCache(db);
   const layouts = createShardLayouts(db, options.now ?? Date.now, { ...(options.shards !== undefined ? { fixed: options.shards } : {}), ...(options.maxShards !== undefined ? { maxShards: options.maxShards } : {}) });
 
+  // References of the documents written lately: building one (collection, doc, collection, doc)
+  // cost more CPU per report than the rest of the commit's planning.
+  const refs = new Map<string, DocumentReference>();
+  function refOf(platform: PendingBatch['platform'], release: string, minute: number, shard: number): DocumentReference {
+    const id = `${minute}_${shard}/${platform}/${release}`;
+    let ref = refs.get(id);
+    if (!ref) {
+      if (refs.size >= 4096) refs.clear();
+      refs.set(id, (ref = minuteRef(db, platform, release, minute, shard)));
+    }
+    return ref;
+  }
+
   /** The document of a batch's install in one minute, under that minute's layout. */
   function refIn(layout: Map<string, Layout>, b: PendingBatch, minute: number): { ref: DocumentReference; shard: number; k: number } {
     const k = layout.get(layouts.key(b.platform, b.release, minute))!.shards;
     const shard = shardOf(b.installHash, k);
-    return { ref: minuteRef(db, b.platform, b.release, minute, shard), shard, k };
+    return { ref: refOf(b.platform, b.release, minute, shard), shard, k };
   }
 
   function plan(batches: PendingBatch[], layout: Map<string, Layout>) {
@@ -70,7 +83,7 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
       for (const minute of [b.markerMinute, ...b.windows.map((w) => w.minute)]) {
         const l = layout.get(layouts.key(b.platform, b.release, minute))!;
         // A minute nobody wrote yet: its shard 0 is created with the layout, whatever installs this commit holds.
-        if (l.creating) want(b, minute, { ref: minuteRef(db, b.platform, b.release, minute, 0), shard: 0, k: l.shards }, true);
+        if (l.creating) want(b, minute, { ref: refOf(b.platform, b.release, minute, 0), shard: 0, k: l.shards }, true);
         want(b, minute, refIn(layout, b, minute), false).installs.add(b.installHash);
       }
     }
@@ -80,7 +93,7 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
   function apply(batches: PendingBatch[], touched: Map<string, Touched>, layout: Map<string, Layout>, limits: Parameters<TelemetryStore['commit']>[2]): BatchOutcome[] {
     const entryOf = (doc: Touched, h: string): InstallEntry => {
       let entry = doc.changed.get(h);
-      if (!entry) doc.changed.set(h, (entry = structuredClone(doc.state.entries.get(h) ?? InstallEntrySchema.parse({}))));
+      if (!entry) doc.changed.set(h, (entry = copyEntry(doc.state.entries.get(h))));
       return entry;
     };
     return batches.map((b): BatchOutcome => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PendingBatch, ReportWindow } from '../../ports';
 import { minuteOf, type TelemetryReport } from './report-schema';
 
@@ -11,7 +11,15 @@ export const FUTURE_LIMIT_MS = 2 * 60_000;
  * Firestore and never reads as a number (the in-process test server drops numeric-looking map keys).
  */
 export function shortHash(prefix: 'i' | 'b', value: string): string {
-  return prefix + createHash('sha256').update(value).digest('hex').slice(0, 15);
+  // crypto.hash: the same digest as createHash(...).update().digest() without a Hash object per call.
+  return prefix + hash('sha256', value, 'hex').slice(0, 15);
+}
+
+/** Sparse [bucket, count] pairs, ascending, zero counts left out. */
+function latencyOf(counts: Record<string, number> | undefined): [number, number][] {
+  const out: [number, number][] = [];
+  if (counts) for (const bucket in counts) if (counts[bucket]! > 0) out.push([Number(bucket), counts[bucket]!]);
+  return out.length > 1 ? out.sort((a, b) => a[0] - b[0]) : out;
 }
 
 /**
@@ -34,10 +42,7 @@ export function prepareBatch(report: TelemetryReport, now: number, sampleRate: n
       successes: w.successes ?? w.requests - w.errors,
       sessions: w.sessions ?? 0,
       crashes: w.crashes ?? 0,
-      latency: Object.entries(w.latencyMs?.counts ?? {})
-        .map(([bucket, n]): [number, number] => [Number(bucket), n])
-        .filter(([, n]) => n > 0)
-        .sort((a, b) => a[0] - b[0]),
+      latency: latencyOf(w.latencyMs?.counts),
     });
   }
   return {
