@@ -62,6 +62,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Every answer is Cache-Control: no-store, so no client revalidates: no SHA-1 of each body for an ETag.
+  app.set('etag', false);
   const log = deps.log ?? functionsLogSink;
   // The budget is spent and refilled in real time, never the app's clock: the local runner's story
   // clock stops when the story ends, and a budget that never refills answers 429 for ever.

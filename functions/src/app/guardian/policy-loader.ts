@@ -12,14 +12,17 @@ export interface LoadedPolicy {
 /**
  * Reads `config/guardian` through the ConfigStore, validates it, and keeps the last good version:
  * a bad edit to the policy never disables the gate nor falls back to looser defaults silently.
- * Reads are cached for `ttlMs` so a burst of CI calls costs one Firestore read.
+ * A read is used for at most `ttlMs` (from when it started), so an edit is in force within that
+ * time; concurrent callers share one read. In the second half of that time the next read starts in
+ * the background, so a steady stream of gates never waits on Firestore before its checks start.
  */
 export function createGuardianPolicyLoader(config: ConfigStore, clock: Clock, ttlMs = 30_000): () => Promise<LoadedPolicy> {
   let lastGood: GuardianPolicy | null = null;
   let cached: { at: number; value: LoadedPolicy } | null = null;
-  return async () => {
-    const now = clock.now();
-    if (cached && now - cached.at < ttlMs) return cached.value;
+  let reading: Promise<LoadedPolicy> | undefined;
+
+  async function read(): Promise<LoadedPolicy> {
+    const at = clock.now();
     let value: LoadedPolicy;
     try {
       const raw = await config.get('guardian');
@@ -39,7 +42,21 @@ export function createGuardianPolicyLoader(config: ConfigStore, clock: Clock, tt
       const warning = `config/guardian could not be read: ${(err as Error).message}`;
       value = { policy: lastGood ?? defaultGuardianPolicy, source: lastGood ? 'last_good' : 'defaults', warning };
     }
-    cached = { at: now, value };
+    if (!cached || at >= cached.at) cached = { at, value };
     return value;
+  }
+
+  const readOnce = (): Promise<LoadedPolicy> =>
+    (reading ??= read().finally(() => {
+      reading = undefined;
+    }));
+
+  return async () => {
+    const age = cached ? clock.now() - cached.at : Infinity;
+    if (cached && age < ttlMs) {
+      if (age >= ttlMs / 2) void readOnce();
+      return cached.value;
+    }
+    return readOnce();
   };
 }

@@ -66,6 +66,8 @@ const ACTIVE: Canary['status'][] = ['running', 'paused', 'promoting'];
 
 class NoPreviousRelease extends Error {}
 
+const GATE_DECIDED = new Error('the gate has decided; this read is no longer needed');
+
 function describeError(err: unknown): string {
   if (err instanceof NoPreviousRelease) return err.message;
   if (err instanceof PlatformError) return `GitHub could not answer (${err.status ?? 'no status'}${err.retryable ? ', retryable' : ''}): ${err.message}`;
@@ -129,11 +131,12 @@ async function recordOnCanary(
  */
 export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest): Promise<GuardianDecision> {
   const started = Date.now();
+  // The canary lookup needs no policy: it runs beside the policy read and the checks.
+  const canaryPromise = findCanary(deps, req).catch(() => null);
   const loaded = await deps.policy();
   const policy = loaded.policy;
   const controller = new AbortController();
   const call = { signal: controller.signal, deadline: Date.now() + policy.deadlineMs };
-  const canaryPromise = findCanary(deps, req).catch(() => null);
   let previousRelease: string | null = req.previousRelease ?? null;
   let diffPromise: Promise<ReleaseDiff> | undefined;
   const head = req.sha ?? req.release;
@@ -173,7 +176,8 @@ export async function runGuardianGate(deps: GuardianDeps, req: GuardianRequest):
     }),
   );
   clearTimeout(timer);
-  controller.abort();
+  // Reads a timed-out check left behind stop here; one shared reason (a DOMException per gate costs a stack trace).
+  controller.abort(GATE_DECIDED);
 
   const blocking = checks.filter((c, i) => c.status === 'fail' || (c.status === 'error' && !policy.checks[CHECKS[i].key].failOpen));
   const outcome = blocking.length === 0 ? 'pass' : 'block';

@@ -230,4 +230,39 @@ describe('the guardian policy loader', () => {
     expect(bad.warning).toContain('deadlineMs');
     expect(bad.warning).toContain('checks.prLimits.maxPullRequests');
   });
+
+  it('reads the policy again in the background in the second half of its TTL, never serving one older than the TTL, one read for concurrent callers', async () => {
+    const reads: ((doc: unknown) => void)[] = [];
+    const store: ConfigStore = { get: () => new Promise((resolve) => reads.push(resolve)) };
+    let t = 0;
+    const load = createGuardianPolicyLoader(store, { now: () => t }, 1000);
+    const first = [load(), load(), load()];
+    expect(reads).toHaveLength(1);
+    reads[0]({ deadlineMs: 1111 });
+    for (const p of first) expect(await p).toMatchObject({ policy: { deadlineMs: 1111 } });
+
+    // Early in its life: served as read, nothing read again.
+    t = 400;
+    expect(await load()).toMatchObject({ policy: { deadlineMs: 1111 } });
+    expect(reads).toHaveLength(1);
+
+    // Second half: still served at once (the read is pending), and one read started behind it.
+    t = 600;
+    expect(await load()).toMatchObject({ policy: { deadlineMs: 1111 } });
+    expect(await load()).toMatchObject({ policy: { deadlineMs: 1111 } });
+    expect(reads).toHaveLength(2);
+    reads[1]({ deadlineMs: 2222 });
+    await new Promise((r) => setImmediate(r));
+    expect(await load()).toMatchObject({ policy: { deadlineMs: 2222 } });
+
+    // Past the TTL of the read that started at 600, a gate waits for a fresh read rather than use it.
+    t = 1700;
+    let settled = false;
+    const late = load().then((v) => ((settled = true), v));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    expect(reads).toHaveLength(3);
+    reads[2]({ deadlineMs: 3333 });
+    expect(await late).toMatchObject({ policy: { deadlineMs: 3333 } });
+  });
 });
