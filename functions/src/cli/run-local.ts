@@ -209,13 +209,18 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    // Ctrl-C must always end the run: whatever a shutdown step waits on (a browser's open
+    // connection, a stand-in's in-flight fetch), the process exits within 5 s.
+    setTimeout(() => process.exit(code), 5_000).unref();
     if (timer) clearTimeout(timer);
     unsubscribe();
     unsubscribeOutbox();
     await Promise.allSettled([...deliveries]);
     await Promise.allSettled([...running.values()]);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections?.();
+    // close() alone waits for every open connection (a browser keeps them): end them at once.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
     await deleteApp(app).catch(() => undefined);
     await standIns?.stop();
     await cohortDemo?.stop().catch(() => undefined);

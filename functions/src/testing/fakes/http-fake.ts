@@ -84,8 +84,12 @@ export class FakeHttpServer {
   }
 
   async stop(): Promise<void> {
+    // Stop accepting first, then end every connection: one accepted between the two would keep close() waiting.
+    const server = this.server;
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    server?.closeAllConnections();
+    await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
