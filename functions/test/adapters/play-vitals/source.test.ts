@@ -68,6 +68,16 @@ describe('Play vitals metrics source (googleapis playdeveloperreporting v1beta1,
     });
   });
 
+  test("reads the user-perceived crash and ANR rates instead when configured, with distinctUsers as the denominator", async () => {
+    fake.rows.crashRateMetricSet = [{ hour: FRESH - H, versionCode: '30', rate: 0.02, users: 500 }];
+    fake.rows.anrRateMetricSet = [{ hour: FRESH - H, versionCode: '30', rate: 0.004, users: 500 }];
+    const result = (await source({ crashMetric: 'userPerceivedCrashRate' }).fetch([mobile()], range)).get('mobile__v3__stable')!;
+    if (!result.ok) throw new Error(result.error);
+    const metrics = Object.fromEntries(fake.queries().map((q) => [q.path.split('/').at(-1), (q.body as { metrics: string[] }).metrics]));
+    expect(metrics).toEqual({ 'crashRateMetricSet:query': ['userPerceivedCrashRate', 'distinctUsers'], 'anrRateMetricSet:query': ['userPerceivedAnrRate', 'distinctUsers'] });
+    expect(result.windows.at(-1)!.canary).toEqual({ requests: 500, errors: 2, sessions: 500, crashes: 10 });
+  });
+
   test('never judges an hour Play has not finished, whatever the evaluation range asks', async () => {
     fake.freshness.anrRateMetricSet = FRESH - H;
     fake.rows.crashRateMetricSet = [{ hour: FRESH - H, versionCode: '30', rate: 0.5, users: 100 }];
