@@ -129,12 +129,22 @@ describe('Idempotency-Key on every mutating route (H11)', () => {
 
   it('answers 409 with Retry-After while the first request with the key is still running, then replays its answer', async () => {
     const release = freshRelease();
-    github.on('GET', '/repos/:owner/:repo/compare/:basehead', () => ({ delayMs: 1500, body: { total_commits: 0, commits: [], files: [] } }));
+    // GitHub answers the first request only once the second has been answered: no sleep decides
+    // which request holds the key, however slowly this machine runs.
+    let reached!: () => void;
+    const running = new Promise<void>((resolve) => (reached = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    github.on('GET', '/repos/:owner/:repo/compare/:basehead', async () => {
+      reached();
+      await answered;
+      return { body: { total_commits: 0, commits: [], files: [] } };
+    });
     const key = `slow-${release}`;
     const body = { release, channel: 'alpha', previousRelease: 'v0.9.0' };
     const slow = post('/guardian/check', body, key);
-    await new Promise((r) => setTimeout(r, 500));
-    const during = await post('/guardian/check', body, key);
+    await running;
+    const during = await post('/guardian/check', body, key).finally(answer);
     expect(during.status).toBe(409);
     expect(during.json.error).toBe('idempotency_key_in_flight');
     expect(Number(during.headers['retry-after'])).toBeGreaterThan(0);
@@ -153,7 +163,11 @@ describe('Idempotency-Key on every mutating route (H11)', () => {
 });
 
 describe('the Firestore idempotency store', () => {
-  const records = createFirestoreIdempotencyStore(store.db, { staleAfterMs: 1500 });
+  const records = createFirestoreIdempotencyStore(store.db);
+  // A claim goes stale after 3 s here, so the checks that it is still in flight have 3 s on a slow
+  // machine (1.5 s left them little margin under load), and the wait below outlasts it.
+  const STALE_MS = 3000;
+  const expiring = createFirestoreIdempotencyStore(store.db, { staleAfterMs: STALE_MS });
 
   it('lets one of ten concurrent first uses of a key run; the others are told it is in flight', async () => {
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => records.begin('ci\nconcurrent', 'fp', { actor: 'ci', route: 'POST /audit' })));
@@ -162,17 +176,17 @@ describe('the Firestore idempotency store', () => {
   });
 
   it('recovers a claim left in flight by a crashed request after the stale time; the dead claim can no longer complete', async () => {
-    const dead = await records.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' });
+    const dead = await expiring.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' });
     expect(dead.kind).toBe('run');
-    expect((await records.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' })).kind).toBe('in_flight');
-    expect((await records.begin('ci\ncrashed', 'other', { actor: 'ci', route: 'POST /rollback' })).kind).toBe('mismatch');
-    await new Promise((r) => setTimeout(r, 1700));
-    const retry = await records.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' });
+    expect((await expiring.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' })).kind).toBe('in_flight');
+    expect((await expiring.begin('ci\ncrashed', 'other', { actor: 'ci', route: 'POST /rollback' })).kind).toBe('mismatch');
+    await new Promise((r) => setTimeout(r, STALE_MS + 200));
+    const retry = await expiring.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' });
     expect(retry).toMatchObject({ kind: 'run', tookOver: true });
     if (dead.kind !== 'run' || retry.kind !== 'run') throw new Error('unreachable');
-    expect(await records.complete('ci\ncrashed', dead.claim, { status: 500, body: '{}', headers: {} })).toBe(false);
-    expect(await records.complete('ci\ncrashed', retry.claim, { status: 202, body: '{"ok":true}', headers: {} })).toBe(true);
-    expect(await records.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' })).toEqual({ kind: 'replay', answer: { status: 202, body: '{"ok":true}', headers: {} } });
+    expect(await expiring.complete('ci\ncrashed', dead.claim, { status: 500, body: '{}', headers: {} })).toBe(false);
+    expect(await expiring.complete('ci\ncrashed', retry.claim, { status: 202, body: '{"ok":true}', headers: {} })).toBe(true);
+    expect(await expiring.begin('ci\ncrashed', 'fp', { actor: 'ci', route: 'POST /rollback' })).toEqual({ kind: 'replay', answer: { status: 202, body: '{"ok":true}', headers: {} } });
   });
 
   it('forgets a released claim (the request failed with 5xx), so a retry runs afresh', async () => {
