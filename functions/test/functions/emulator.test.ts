@@ -39,7 +39,7 @@ describe('the deployable entry point in the real firebase-tools Functions emulat
         curl('unknown', `-H "Authorization: Bearer ${KEY}" "$FUNCTIONS_URL/api/nowhere"`),
       ].join('\n'),
     });
-  }, 120_000);
+  }, 240_000); // firebase-tools, then the entry point's load, twice: a minute or more on a loaded machine
 
   afterAll(async () => {
     await github.stop();

@@ -64,13 +64,16 @@ export async function runInFunctionsEmulator(options: {
     const firebaseBin = join(REPO_ROOT, 'node_modules', '.bin', 'firebase');
     const child = spawn(firebaseBin, ['emulators:exec', '--only', 'functions', '--project', EMULATOR_PROJECT, `bash ${scriptPath}`], {
       cwd: dir,
-      env: { ...process.env, ...options.env, FUNCTIONS_URL: functionsUrl, CI: 'true', FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true' },
+      // firebase-tools gives the entry point 10 s to load and describe its functions; on a loaded
+      // 2-core CI machine that load alone took longer ("User code failed to load. Cannot determine
+      // backend specification. Timeout after 10000"), so the emulator run allows a minute.
+      env: { FUNCTIONS_DISCOVERY_TIMEOUT: '60', ...process.env, ...options.env, FUNCTIONS_URL: functionsUrl, CI: 'true', FIREBASE_CLI_DISABLE_UPDATE_CHECK: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+    const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 200_000);
     const exitCode = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
     clearTimeout(timeout);
     return { exitCode, output, functionsUrl };
