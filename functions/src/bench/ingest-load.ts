@@ -10,7 +10,8 @@ export type LoadCommand =
   | { kind: 'burst'; port: number; key: string; installs: number }
   | { kind: 'sustained'; port: number; key: string; seconds: number; concurrency: number };
 
-export type LoadResult = { accepted: number; other: number; latencies: number[]; seconds: number };
+/** `cpuMs`: CPU the load process itself spent (user + system), so the bench can say what the clients cost. */
+export type LoadResult = { accepted: number; other: number; latencies: number[]; seconds: number; cpuMs: number };
 
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
@@ -45,6 +46,7 @@ async function run(cmd: LoadCommand): Promise<LoadResult> {
   let accepted = 0;
   let other = 0;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const one = async (install: string) => {
     const t0 = performance.now();
     const status = await post(cmd.port, body(cmd.key, install));
@@ -63,7 +65,8 @@ async function run(cmd: LoadCommand): Promise<LoadResult> {
       }),
     );
   }
-  return { accepted, other, latencies, seconds: (performance.now() - start) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { accepted, other, latencies, seconds: (performance.now() - start) / 1000, cpuMs: (used.user + used.system) / 1000 };
 }
 
 process.on('message', (cmd: LoadCommand) => {
