@@ -8,6 +8,7 @@
  * the other, from the fake's log of a gate running alone. Floor = chain x latency.
  * Target: p95 within 1.3x the floor with every caller on its own release, zero errors. Exits 1 if missed.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -48,22 +49,41 @@ interface LoggedCall {
   end: number;
 }
 
-/** The fake GitHub server in a worker thread; it counts calls and logs them (path, start, end) on request. */
-async function startFakeGitHub(): Promise<{ url: string; log: (on: boolean) => Promise<LoggedCall[]>; count: () => Promise<number>; stop: () => Promise<void> }> {
+interface InFlight {
+  /** Mean number of requests GitHub was answering at once. */
+  mean: number;
+  /** Share of the time GitHub was answering GITHUB_CONCURRENCY requests (the client's limit). */
+  atLimit: number;
+}
+
+/** The fake GitHub server in a worker thread; it counts calls, the requests in flight, and logs calls (path, start, end) on request. */
+async function startFakeGitHub(): Promise<{ url: string; log: (on: boolean) => Promise<LoggedCall[]>; count: () => Promise<number>; inFlight: () => Promise<InFlight>; stop: () => Promise<void> }> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { createServer } = require('node:http');
     const githubAnswer = ${githubAnswer.toString()};
     let calls = 0;
     let log = null;
+    // Requests in flight at GitHub: their time integral, and the time spent at the concurrency limit.
+    let open = 0, area = 0, atLimit = 0, since = performance.now(), last = since;
+    const tick = () => {
+      const t = performance.now();
+      area += open * (t - last);
+      if (open >= workerData.limit) atLimit += t - last;
+      last = t;
+    };
     const server = createServer((req, res) => {
       calls += 1;
+      tick();
+      open += 1;
       req.resume();
       const path = new URL(req.url || '/', 'http://x').pathname;
       const start = Date.now();
       setTimeout(() => {
         const body = githubAnswer(path);
         res.writeHead(body === null ? 404 : 200, { 'content-type': 'application/json' });
+        tick();
+        open -= 1;
         res.end(JSON.stringify(body === null ? { message: 'not found' } : body));
         if (log) log.push({ path, start, end: Date.now() });
       }, workerData.latencyMs);
@@ -72,12 +92,19 @@ async function startFakeGitHub(): Promise<{ url: string; log: (on: boolean) => P
     server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
     parentPort.on('message', (m) => {
       if (m === 'count') return parentPort.postMessage(calls);
+      if (m === 'in-flight') {
+        tick();
+        const out = { mean: area / (last - since), atLimit: atLimit / (last - since) };
+        area = atLimit = 0;
+        since = last;
+        return parentPort.postMessage(out);
+      }
       const out = log || [];
       log = m === 'log-on' ? [] : null;
       parentPort.postMessage(out);
     });
   `;
-  const worker = new Worker(code, { eval: true, workerData: { latencyMs: LATENCY_MS } });
+  const worker = new Worker(code, { eval: true, workerData: { latencyMs: LATENCY_MS, limit: GITHUB_CONCURRENCY } });
   const port = await new Promise<number>((resolve) => worker.once('message', resolve));
   const ask = <T>(message: string) => {
     const answer = new Promise<T>((resolve) => worker.once('message', resolve));
@@ -88,6 +115,7 @@ async function startFakeGitHub(): Promise<{ url: string; log: (on: boolean) => P
     url: `http://127.0.0.1:${port}`,
     log: (on) => ask<LoggedCall[]>(on ? 'log-on' : 'log-off'),
     count: () => ask<number>('count'),
+    inFlight: () => ask<InFlight>('in-flight'),
     stop: async () => void (await worker.terminate()),
   };
 }
@@ -130,19 +158,42 @@ function post(url: string, body: string): Promise<number> {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const gateBody = (release: string, previousRelease?: string) => JSON.stringify({ release, channel: 'beta', ...(previousRelease ? { previousRelease } : {}) });
 
+/**
+ * CPU time (ms) of this process's main thread, the one serving the API (and the load generator),
+ * from Linux's per-thread counters (10 ms ticks); null elsewhere. process.cpuUsage() also counts
+ * the fake GitHub's thread.
+ */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 interface Run {
   latencies: number[];
   failures: Map<string, number>;
   cpuMsPerGate: number;
+  /** Of which on the API's thread (null where Linux's per-thread counters are not readable). */
+  mainCpuMsPerGate: number | null;
   githubCalls: number;
+  inFlight: InFlight;
 }
 
+type Fake = Awaited<ReturnType<typeof startFakeGitHub>>;
+
 /** CALLERS loops posting gates for SECONDS; `bodyOf(caller, n)` is caller's n-th request. */
-async function load(apiUrl: string, githubCalls: () => Promise<number>, bodyOf: (caller: number, n: number) => string): Promise<Run> {
+async function load(apiUrl: string, fake: Fake, bodyOf: (caller: number, n: number) => string): Promise<Run> {
   const latencies: number[] = [];
   const failures = new Map<string, number>();
-  const callsBefore = await githubCalls();
+  const callsBefore = await fake.count();
+  await fake.inFlight();
   const cpuStart = process.cpuUsage();
+  const mainStart = mainThreadCpuMs();
   const deadline = Date.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CALLERS }, async (_, caller) => {
@@ -160,8 +211,13 @@ async function load(apiUrl: string, githubCalls: () => Promise<number>, bodyOf: 
     }),
   );
   const cpu = process.cpuUsage(cpuStart);
+  const mainEnd = mainThreadCpuMs();
+  const inFlight = await fake.inFlight();
+  const gates = Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
-  return { latencies, failures, cpuMsPerGate: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length), githubCalls: (await githubCalls()) - callsBefore };
+  return { latencies, failures, cpuMsPerGate: (cpu.user + cpu.system) / 1000 / gates,
+    mainCpuMsPerGate: mainStart === null || mainEnd === null ? null : (mainEnd - mainStart) / gates,
+    githubCalls: (await fake.count()) - callsBefore, inFlight };
 }
 
 function report(title: string, run: Run): { p95: number; errors: number } {
@@ -170,7 +226,9 @@ function report(title: string, run: Run): { p95: number; errors: number } {
   console.log(`  ${title}`);
   console.log(`    gates ${latencies.length} (${(latencies.length / SECONDS).toFixed(1)}/s), GitHub calls ${run.githubCalls} (${(run.githubCalls / Math.max(1, latencies.length)).toFixed(1)} per gate)`);
   console.log(`    p50 ${pct(latencies, 50).toFixed(1)} ms   p95 ${pct(latencies, 95).toFixed(1)} ms   p99 ${pct(latencies, 99).toFixed(1)} ms   max ${latencies[latencies.length - 1]?.toFixed(1)} ms`);
-  console.log(`    CPU ${run.cpuMsPerGate.toFixed(1)} ms per gate (whole process: API, load generator and the fake GitHub thread)`);
+  const main = run.mainCpuMsPerGate === null ? '' : `, of which ${run.mainCpuMsPerGate.toFixed(1)} ms on the API's thread (API and load generator)`;
+  console.log(`    CPU ${run.cpuMsPerGate.toFixed(1)} ms per gate (whole process: API, load generator and the fake GitHub thread)${main}`);
+  console.log(`    GitHub requests in flight: mean ${run.inFlight.mean.toFixed(1)}, at the limit of ${GITHUB_CONCURRENCY} ${(100 * run.inFlight.atLimit).toFixed(0)} % of the time`);
   console.log(`    errors ${errors}${errors ? ' ' + JSON.stringify(Object.fromEntries(failures)) : ''}`);
   return { p95: pct(latencies, 95), errors };
 }
@@ -221,12 +279,17 @@ async function main(): Promise<void> {
   console.log(`  critical path, previousRelease sent (as in the load below): ${known.rounds.length} sequential calls (of ${known.calls})`);
   console.log(show(known.rounds));
   console.log(`    floor ${known.rounds.length} x ${LATENCY_MS} ms = ${floor} ms`);
+  // GitHub's limit on concurrent requests (honoured per instance) caps the rate, whatever the CPU.
+  const capRate = GITHUB_CONCURRENCY / (known.calls * (LATENCY_MS / 1000));
+  console.log(
+    `  under the limit of ${GITHUB_CONCURRENCY} concurrent requests: at most ${GITHUB_CONCURRENCY} / (${known.calls} calls x ${LATENCY_MS} ms) = ${capRate.toFixed(1)} gates/s, so ${CALLERS} callers average at least ${Math.max(floor, (1000 * CALLERS) / capRate).toFixed(0)} ms per gate`,
+  );
   console.log(`  critical path when the gate looks the previous release up: ${lookedUp.rounds.length} sequential calls (of ${lookedUp.calls})`);
   console.log(show(lookedUp.rounds));
 
-  const unshared = await load(api.url, fake.count, (caller, n) => gateBody(`v3.${caller}.${n + 1}`, `v3.${caller}.${n}`));
+  const unshared = await load(api.url, fake, (caller, n) => gateBody(`v3.${caller}.${n + 1}`, `v3.${caller}.${n}`));
   const { p95, errors } = report(`${CALLERS} callers, every gate of a release never gated before (no read can be shared or cached)`, unshared);
-  if (SHARED_TOO) report(`${CALLERS} callers gating the same release (compare, merged PRs and their files cached; reviews, alerts, check runs read by every gate)`, await load(cachedApi!.url, fake.count, () => gateBody('v4.0.1', 'v4.0.0')));
+  if (SHARED_TOO) report(`${CALLERS} callers gating the same release (compare, merged PRs and their files cached; reviews, alerts, check runs read by every gate)`, await load(cachedApi!.url, fake, () => gateBody('v4.0.1', 'v4.0.0')));
   api.close();
   cachedApi?.close();
   await fake.stop();
