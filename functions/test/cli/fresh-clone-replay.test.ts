@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,8 +37,22 @@ describe('a fresh clone (no lib/)', () => {
     // candidate before it touches Firestore, so a bad path is one line, not a missing module.
     const backtest = spawnSync(process.execPath, ['lib/cli/backtest.js', '--policy', 'missing.json'], { cwd: fn, encoding: 'utf8', env: { ...process.env, INIT_CWD: clone } });
     expect({ status: backtest.status, stderr: backtest.stderr }).toEqual({ status: 2, stderr: `policy ${join(clone, 'missing.json')}: cannot read (ENOENT)\n` });
+    // So is the ingest key command (npm's pretelemetry:key): it answers a bad command with its usage.
+    const keys = spawnSync(process.execPath, ['lib/cli/telemetry-key.js', 'frobnicate'], { cwd: fn, encoding: 'utf8' });
+    expect({ status: keys.status, stderr: keys.stderr }).toEqual({ status: 2, stderr: '' });
+    expect(keys.stdout).toMatch(/^usage: npm run telemetry:key -- <command>/);
     // Nothing changed since: the second run costs a directory walk, no build.
     const again = spawnSync(process.execPath, ['scripts/ensure-built.js'], { cwd: fn, encoding: 'utf8' });
     expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
   }, 240_000);
+
+  it('builds lib/ before every command that runs it, so none of them dies with "Cannot find module" on a fresh clone', () => {
+    const { scripts } = JSON.parse(readFileSync(join(functions, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const runsLib = Object.keys(scripts).filter((name) => /^node lib\//.test(scripts[name]!));
+    expect(runsLib).toEqual(expect.arrayContaining(['replay', 'backtest', 'audit:verify', 'audit:tail', 'telemetry:key', 'admin:grant']));
+    const unbuilt = runsLib.filter((name) => scripts[`pre${name}`] !== 'node scripts/ensure-built.js');
+    const builtInline = Object.keys(scripts).filter((name) => /node lib\//.test(scripts[name]!) && !/^node lib\//.test(scripts[name]!));
+    expect(unbuilt).toEqual([]);
+    for (const name of builtInline) expect(scripts[name]).toMatch(/^npm run build && node lib\//);
+  });
 });
