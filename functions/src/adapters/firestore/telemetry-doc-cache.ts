@@ -1,5 +1,5 @@
 import { FieldPath, type DocumentReference, type Firestore, type Timestamp } from 'firebase-admin/firestore';
-import { InstallEntrySchema, TotalsSchema, type InstallEntry, type Totals } from './telemetry-layout';
+import { decodeEntry, TotalsSchema, type InstallEntry, type Totals } from './telemetry-layout';
 
 /**
  * What this instance knows of one minute document at one version: whether it exists, its update
@@ -61,8 +61,7 @@ export function createDocCache(db: Firestore) {
                 };
           const stored = (snap.get('i') ?? {}) as Record<string, unknown>;
           for (const h of w.installs) {
-            const parsed = stored[h] === undefined ? undefined : InstallEntrySchema.safeParse(stored[h]);
-            state.entries.set(h, parsed?.success ? parsed.data : null);
+            state.entries.set(h, stored[h] === undefined ? null : decodeEntry(stored[h]));
           }
           docs.set(path, state);
         });

@@ -64,6 +64,48 @@ export function copyEntry(entry: InstallEntry | null | undefined): InstallEntry 
   return entry ? { r: entry.r, e: entry.e, s: entry.s, c: entry.c, n: entry.n, a: { ...entry.a } } : { r: 0, e: 0, s: 0, c: 0, n: 0, a: {} };
 }
 
+/**
+ * An install entry as stored: one string, `r,e,s,c,n`, then `;<batchHash>,<accepted>,<dropped>,<sampleRate>`
+ * per dedup marker. One value instead of a map of about ten: the Firestore SDK validates and
+ * encodes every value of a commit one by one, and the entries were most of a commit's values
+ * (bench:ingest); the string is also about a third of the map's stored size. Entries written as
+ * maps by earlier builds are read as before.
+ */
+export function encodeEntry(entry: InstallEntry): string {
+  let text = `${entry.r},${entry.e},${entry.s},${entry.c},${entry.n}`;
+  for (const batch in entry.a) text += `;${batch},${entry.a[batch]!.join(',')}`;
+  return text;
+}
+
+const storedNumber = (text: string): number => (/^\d+(\.\d+)?(e-?\d+)?$/.test(text) ? Number(text) : NaN);
+
+/** A stored entry (string or the earlier map), or null when it is neither. */
+export function decodeEntry(value: unknown): InstallEntry | null {
+  if (typeof value !== 'string') {
+    const parsed = InstallEntrySchema.safeParse(value);
+    return parsed.success ? parsed.data : null;
+  }
+  const [head, ...markers] = value.split(';');
+  const counts = head!.split(',').map(storedNumber);
+  if (counts.length !== 5 || counts.some(Number.isNaN)) return null;
+  const a: Record<string, number[]> = {};
+  for (const marker of markers) {
+    const [batch, ...answer] = marker.split(',');
+    const numbers = answer.map(storedNumber);
+    if (!batch || numbers.length !== 3 || numbers.some(Number.isNaN)) return null;
+    a[batch] = numbers;
+  }
+  const [r, e, s, c, n] = counts as [number, number, number, number, number];
+  return { r, e, s, c, n, a };
+}
+
+const StoredEntry = z.unknown().transform((value, ctx) => {
+  const entry = decodeEntry(value);
+  if (entry) return entry;
+  ctx.addIssue({ code: 'custom', message: 'not an install entry' });
+  return z.NEVER;
+});
+
 export const MinuteDocSchema = z.object({
   platform: z.string(),
   release: z.string(),
@@ -71,5 +113,5 @@ export const MinuteDocSchema = z.object({
   shard: z.number(),
   t: TotalsSchema.default(TotalsSchema.parse({})),
   l: z.record(z.string().regex(/^b\d{1,2}$/), n).default({}),
-  i: z.record(z.string(), InstallEntrySchema).default({}),
+  i: z.record(z.string(), StoredEntry).default({}),
 });

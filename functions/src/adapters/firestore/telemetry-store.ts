@@ -3,7 +3,7 @@ import { addScalarCounts, boundWindow } from '../../core/telemetry-bounds';
 import type { BatchOutcome, IngestAnswer, PendingBatch, TelemetryStore } from '../../ports';
 import { createDocCache, type DocState } from './telemetry-doc-cache';
 import { createShardLayouts, type Layout } from './telemetry-shards';
-import { copyEntry, DEFAULT_RETENTION_MS, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
+import { copyEntry, DEFAULT_RETENTION_MS, encodeEntry, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
 
 export interface FirestoreTelemetryOptions {
   /** Documents per release and minute for new minutes; default: chosen from load (telemetry-shards.ts). A minute keeps the count it was created with. */
@@ -133,10 +133,12 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
    */
   function fieldsOf(doc: Touched): Record<string, unknown> {
     if (!doc.state.exists) {
-      return { ...doc.base, expireAt: Timestamp.fromMillis(doc.base.minute + retention), t: doc.totals, l: doc.latency, i: Object.fromEntries(doc.changed) };
+      const installs: Record<string, string> = {};
+      for (const [h, entry] of doc.changed) installs[h] = encodeEntry(entry);
+      return { ...doc.base, expireAt: Timestamp.fromMillis(doc.base.minute + retention), t: doc.totals, l: doc.latency, i: installs };
     }
     const fields: Record<string, unknown> = { t: doc.totals, l: doc.latency };
-    for (const [h, entry] of doc.changed) fields[`i.${h}`] = entry;
+    for (const [h, entry] of doc.changed) fields[`i.${h}`] = encodeEntry(entry);
     return fields;
   }
 
