@@ -11,7 +11,7 @@ export interface RunningLocalRunner {
   stop: () => Promise<void>;
 }
 
-/** Starts the built local runner (lib/) as a child process and waits for its banner. */
+/** Starts the built local runner (lib/) as a child process and waits for its whole banner. */
 export async function startLocalRunner(args: string[], env: Record<string, string>): Promise<RunningLocalRunner> {
   const child: ChildProcess = spawn(process.execPath, ['lib/cli/run-local.js', ...args], { cwd: FUNCTIONS_DIR, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -19,7 +19,8 @@ export async function startLocalRunner(args: string[], env: Record<string, strin
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   const deadline = Date.now() + 30_000;
-  while (!/API listening on (\S+)/.test(output)) {
+  // The banner's last line: the banner reaches the pipe in more than one chunk, and a test reads its lines.
+  while (!/API listening on (\S+)/.test(output) || !output.includes('npm run audit:verify')) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGINT');
       throw new Error(`runner did not start:\n${output}`);
