@@ -47,50 +47,32 @@ function latencyOk(v: unknown, requests: number): boolean {
   return total <= requests;
 }
 
-function windowOk(w: unknown): boolean {
-  if (!isObject(w)) return false;
-  for (const k in w) {
-    switch (k) {
-      case 'start':
-      case 'requests':
-      case 'errors':
-      case 'clientErrors':
-      case 'successes':
-      case 'sessions':
-      case 'crashes':
-      case 'latencyMs':
-        continue;
-      default:
-        return false;
-    }
-  }
+const WINDOW_KEYS: ReadonlySet<string> = new Set(['start', 'requests', 'errors', 'clientErrors', 'successes', 'sessions', 'crashes', 'latencyMs']);
+const REPORT_KEYS: ReadonlySet<string> = new Set(['key', 'batchId', 'installId', 'platform', 'release', 'channel', 'windows']);
+
+/** The schema's strict objects: no key outside `allowed`. */
+function onlyKeys(v: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
+  for (const k in v) if (!allowed.has(k)) return false;
+  return true;
+}
+
+/** The window's minute when the schema would accept the window, else null. */
+function windowMinute(w: unknown): number | null {
+  if (!isObject(w) || !onlyKeys(w, WINDOW_KEYS)) return null;
   const { start, requests, errors, clientErrors, successes, sessions, crashes } = w;
-  if (typeof start !== 'string' || minuteOf(start) === null) return false;
-  if (!count(requests, 100_000) || !count(errors, 100_000) || errors > requests) return false;
-  if (!optionalCount(clientErrors, 100_000) || (clientErrors !== undefined && (clientErrors as number) > requests - errors)) return false;
-  if (!optionalCount(successes, 100_000) || (successes !== undefined && (successes as number) > requests)) return false;
-  if (!optionalCount(sessions, 1000) || !optionalCount(crashes, 1000)) return false;
-  if (crashes !== undefined && (crashes as number) > ((sessions as number | undefined) ?? 0)) return false;
-  return latencyOk(w.latencyMs, requests);
+  const minute = typeof start === 'string' ? minuteOf(start) : null;
+  if (minute === null) return null;
+  if (!count(requests, 100_000) || !count(errors, 100_000) || errors > requests) return null;
+  if (!optionalCount(clientErrors, 100_000) || (clientErrors !== undefined && (clientErrors as number) > requests - errors)) return null;
+  if (!optionalCount(successes, 100_000) || (successes !== undefined && (successes as number) > requests)) return null;
+  if (!optionalCount(sessions, 1000) || !optionalCount(crashes, 1000)) return null;
+  if (crashes !== undefined && (crashes as number) > ((sessions as number | undefined) ?? 0)) return null;
+  return latencyOk(w.latencyMs, requests) ? minute : null;
 }
 
 /** The body as a TelemetryReport when TelemetryBody would accept it, else undefined (never throws). */
 export function checkReport(body: unknown): TelemetryReport | undefined {
-  if (!isObject(body)) return undefined;
-  for (const k in body) {
-    switch (k) {
-      case 'key':
-      case 'batchId':
-      case 'installId':
-      case 'platform':
-      case 'release':
-      case 'channel':
-      case 'windows':
-        continue;
-      default:
-        return undefined;
-    }
-  }
+  if (!isObject(body) || !onlyKeys(body, REPORT_KEYS)) return undefined;
   const { key, batchId, installId, platform, release, channel, windows } = body;
   if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200)) return undefined;
   if (typeof batchId !== 'string' || !ID.test(batchId) || typeof installId !== 'string' || !ID.test(installId)) return undefined;
@@ -98,11 +80,12 @@ export function checkReport(body: unknown): TelemetryReport | undefined {
   if (channel !== 'alpha' && channel !== 'beta' && channel !== 'stable') return undefined;
   if (!releaseOk(release)) return undefined;
   if (!Array.isArray(windows) || windows.length < 1 || windows.length > 10) return undefined;
-  for (let i = 0; i < windows.length; i++) {
-    if (!windowOk(windows[i])) return undefined;
-    // Two windows with the same minute (a start may be written two ways, e.g. with and without ".000").
-    const minute = minuteOf((windows[i] as { start: string }).start);
-    for (let j = 0; j < i; j++) if (minuteOf((windows[j] as { start: string }).start) === minute) return undefined;
+  // Two windows with the same minute are refused (a start may be written two ways, e.g. with and without ".000").
+  const minutes = new Set<number>();
+  for (const w of windows) {
+    const minute = windowMinute(w);
+    if (minute === null || minutes.has(minute)) return undefined;
+    minutes.add(minute);
   }
   return body as TelemetryReport;
 }
