@@ -124,13 +124,6 @@ export function createFirestoreCanaryStore(db: Firestore): CanaryStore {
           if (!stored[i].exists) for (const c of e.creates) tx.create(c.ref, c.data);
         });
         return { created: true as const };
-      }).catch(async (err: unknown) => {
-        // Many concurrent creates of one id contend for its lock, and a loser can still be out of
-        // runs (transaction.ts) when the winner has committed. If the canary exists now, that
-        // caller simply lost the race: same answer as a lost race inside the transaction.
-        // Otherwise the failure is real.
-        if ((await ref.get()).exists) return { created: false as const };
-        throw err;
       });
       return { created: outcome.created, canary: read(await ref.get()) };
     },

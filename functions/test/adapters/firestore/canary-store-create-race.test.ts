@@ -6,8 +6,9 @@ const { db, close } = testFirestore('create-race');
 const store = createFirestoreCanaryStore(db);
 afterAll(close);
 
-// The official emulator locks pessimistically: many creates of one document abort each other, and
-// a caller whose transaction ran out of attempts must still get the canary that won, not an error.
+// The official emulator locks pessimistically: many creates of one document abort or close each
+// other's transactions (transaction.ts runs them again), and every caller must get the canary that
+// won, not an error.
 (officialEmulator ? describe : describe.skip)('Firestore CanaryStore createIfAbsent under contention (official emulator only: the in-process server does not isolate transactions)', () => {
   it('creates the canary once out of 24 concurrent registrations, each with its audit entry, and answers every caller with it', async () => {
     const c = sampleCanary({ id: 'web__race__beta' });
