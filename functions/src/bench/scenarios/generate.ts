@@ -18,8 +18,10 @@ export interface BenchCase {
   traffic: Traffic;
   /** First window of the regression; null when the canary is healthy throughout. */
   onset: number | null;
-  /** The regression carries enough evidence to be caught within DETECT_WITHIN windows (see isDetectable). */
+  /** The regression carries enough evidence to be caught within DETECT_WITHIN windows (see oraclePower). */
   detectable: boolean;
+  /** The chance that the oracle of oraclePower catches it (0 without a regression). */
+  oraclePower: number;
   strength: number;
 }
 
@@ -34,15 +36,15 @@ const SESSIONS_PER_REQUEST = 0.25;
 export const DETECTABLE_POWER = 0.9;
 
 /**
- * "Detectable", decided without looking at any policy's decisions: a one-sided exact binomial test
- * at DETECTABLE_ALPHA against the threshold, run by an oracle that knows the onset and pools exactly
- * the DETECT_WITHIN windows after it, would catch the regression with probability >=
- * DETECTABLE_POWER. Weaker or quieter regressions are left out of the detection rate (a rollback of
+ * The chance that an oracle catches the regression: a one-sided exact binomial test at
+ * DETECTABLE_ALPHA against the threshold, run once by an oracle that knows the onset and pools
+ * exactly the DETECT_WITHIN windows after it. "Detectable" (decided without looking at any policy's
+ * decisions) is this power >= DETECTABLE_POWER. Weaker or quieter regressions are left out of the detection rate (a rollback of
  * them still counts as a true one, never as a false one).
  */
-export function isDetectable(trialsPerWindow: number, badRate: number, threshold: number): boolean {
+export function oraclePower(trialsPerWindow: number, badRate: number, threshold: number): number {
   const n = Math.round(trialsPerWindow * DETECT_WITHIN);
-  if (n === 0) return false;
+  if (n === 0) return 0;
   let lo = Math.floor(n * threshold);
   let hi = n + 1;
   while (lo < hi) {
@@ -50,7 +52,7 @@ export function isDetectable(trialsPerWindow: number, badRate: number, threshold
     if (binomialUpperTail(mid, n, threshold) < DETECTABLE_ALPHA) hi = mid;
     else lo = mid + 1;
   }
-  return lo <= n && binomialUpperTail(lo, n, badRate) >= DETECTABLE_POWER;
+  return lo <= n ? binomialUpperTail(lo, n, badRate) : 0;
 }
 
 // The oracle knows the true distributions, but the baseline's p95 can only be learnt from the
@@ -85,7 +87,7 @@ export function makeCase(rng: Rng, policy: Policy, family: Family, platform: Pla
   const canary: SideModel = { ...base, requests: n, sessions: base.sessions / BASELINE_RATIO[channel] };
   const onset = family.endsWith('regression') ? Math.floor(uniform(rng, 20, 36)) : null;
   let strength = 1;
-  let detectable = false;
+  let power = 0;
   let regressed = canary;
   const shared = { from: Math.floor(uniform(rng, 15, 35)), length: Math.floor(uniform(rng, 5, 16)), rate: red.errorRate * uniform(rng, 1.5, 4), slow: rng() < 0.5 };
   const gaps = Array.from({ length: 1 + Math.floor(rng() * 3) }, () => ({ from: Math.floor(uniform(rng, 5, 50)), length: Math.floor(uniform(rng, 2, 13)), outage: rng() < 0.5 }));
@@ -104,18 +106,18 @@ export function makeCase(rng: Rng, policy: Policy, family: Family, platform: Pla
     case 'error-regression':
       strength = pick(rng, [1.3, 2, 4, 10]);
       regressed = { ...canary, errorRate: red.errorRate * strength };
-      detectable = isDetectable(n, regressed.errorRate, red.errorRate);
+      power = oraclePower(n, regressed.errorRate, red.errorRate);
       break;
     case 'crash-regression':
       strength = pick(rng, [1.5, 2, 4, 10]);
       regressed = { ...canary, crashRate: red.crashRate * strength };
-      detectable = isDetectable(canary.sessions, regressed.crashRate, red.crashRate);
+      power = oraclePower(canary.sessions, regressed.crashRate, red.crashRate);
       break;
     case 'latency-regression': {
       strength = pick(rng, [1.15, 1.5, 2, 3]);
       regressed = { ...canary, latencyScale: (1 + red.p95LatencyIncrease) * strength };
       const limit = latencyLimit(base.requests, red.p95LatencyIncrease);
-      detectable = isDetectable(n, latencyAbove(limit, regressed.latencyScale), 0.05);
+      power = oraclePower(n, latencyAbove(limit, regressed.latencyScale), 0.05);
       break;
     }
     default: {
@@ -145,7 +147,7 @@ export function makeCase(rng: Rng, policy: Policy, family: Family, platform: Pla
     windowSeconds: 60,
     windows,
   };
-  return { scenario, family, traffic, onset, detectable, strength };
+  return { scenario, family, traffic, onset, detectable: power >= DETECTABLE_POWER, oraclePower: power, strength };
 }
 
 /** The seeded suite: every family on every platform, channel and traffic level (252 cases). */
