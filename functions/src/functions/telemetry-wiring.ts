@@ -29,6 +29,8 @@ export interface TelemetryWiringOptions {
   /** Fixed documents per release-minute; absent: chosen from load. */
   shards?: number;
   retentionMs?: number;
+  /** New installs per minute document before the next link of its chain takes them (default 4,000; tests use a few). */
+  installsPerDocument?: number;
   verifyAppCheck: (token: string) => Promise<unknown>;
   /** Overrides for the use case (tests, the benchmark). */
   ingest?: Partial<Omit<IngestDeps, 'store' | 'clock'>>;
@@ -41,6 +43,7 @@ export function telemetryDeps(db: Firestore, clock: Clock, options: TelemetryWir
     now: () => clock.now(),
     ...(options.shards !== undefined ? { shards: options.shards } : {}),
     ...(options.retentionMs !== undefined ? { retentionMs: options.retentionMs } : {}),
+    ...(options.installsPerDocument !== undefined ? { installsPerDocument: options.installsPerDocument } : {}),
     ...(options.onCommit ? { onCommit: options.onCommit } : {}),
   });
   return {

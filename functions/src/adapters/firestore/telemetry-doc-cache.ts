@@ -15,6 +15,10 @@ export interface DocState {
   latency: Record<string, number>;
   entries: Map<string, InstallEntry | null>;
   complete: boolean;
+  /** Installs with an entry in the document (`count`; 0 where an earlier build did not keep it). */
+  count: number;
+  /** Closed to new installs (`full`): they go to the next link of its chain. Never reopened. */
+  full: boolean;
 }
 
 /** Minute documents kept in memory per instance (least recently used go first; a miss is one read). */
@@ -41,10 +45,12 @@ export function createDocCache(db: Firestore) {
       const missing = [...wanted.entries()].filter(([path, w]) => !known(docs.get(path), w.installs));
       if (missing.length > 0) {
         const installs = new Set(missing.flatMap(([, w]) => [...w.installs]));
-        const snaps = await db.getAll(...missing.map(([, w]) => w.ref), { fieldMask: [new FieldPath('minute'), new FieldPath('t'), new FieldPath('l'), ...[...installs].map((h) => new FieldPath('i', h))] });
+        const snaps = await db.getAll(...missing.map(([, w]) => w.ref), {
+          fieldMask: [new FieldPath('minute'), new FieldPath('t'), new FieldPath('l'), new FieldPath('count'), new FieldPath('full'), ...[...installs].map((h) => new FieldPath('i', h))],
+        });
         snaps.forEach((snap, k) => {
           const [path, w] = missing[k]!;
-          if (!snap.exists) return void docs.set(path, { exists: false, totals: TotalsSchema.parse({}), latency: {}, entries: new Map(), complete: true });
+          if (!snap.exists) return void docs.set(path, absentState());
           const old = docs.get(path);
           const totals = TotalsSchema.safeParse(snap.get('t') ?? {});
           const latency = snap.get('l') as unknown;
@@ -58,6 +64,8 @@ export function createDocCache(db: Firestore) {
                   latency: latency && typeof latency === 'object' ? { ...(latency as Record<string, number>) } : {},
                   entries: new Map(),
                   complete: false,
+                  count: typeof snap.get('count') === 'number' ? (snap.get('count') as number) : 0,
+                  full: snap.get('full') === true,
                 };
           const stored = (snap.get('i') ?? {}) as Record<string, unknown>;
           for (const h of w.installs) {
@@ -78,19 +86,25 @@ export function createDocCache(db: Firestore) {
       return out;
     },
     /** This instance's commit wrote the document at `updateTime` with these totals, histogram and entries. */
-    written(path: string, updateTime: Timestamp, totals: Totals, latency: Record<string, number>, entries: Map<string, InstallEntry>): void {
+    written(path: string, updateTime: Timestamp, totals: Totals, latency: Record<string, number>, entries: Map<string, InstallEntry>, link: { count: number; full: boolean }): void {
       const state = docs.get(path);
       if (!state) return;
+      state.count = link.count;
+      state.full = link.full;
       state.exists = true;
       state.updateTime = updateTime;
       state.totals = totals;
       state.latency = latency;
       for (const [h, e] of entries) state.entries.set(h, e);
     },
+    /** What this instance knows of the document, if anything (no read, no change of its recency). */
+    peek(path: string): DocState | undefined {
+      return docs.get(path);
+    },
     /** A read just found the document absent (the shard layout's read of shard 0): no second read for it. */
     absent(path: string): void {
       docs.delete(path);
-      docs.set(path, { exists: false, totals: TotalsSchema.parse({}), latency: {}, entries: new Map(), complete: true });
+      docs.set(path, absentState());
     },
     /** The outcome of a write to these documents is unknown or was refused: read them again next time. */
     forget(paths: Iterable<string>): void {
@@ -100,3 +114,7 @@ export function createDocCache(db: Firestore) {
 }
 
 export type DocCache = ReturnType<typeof createDocCache>;
+
+function absentState(): DocState {
+  return { exists: false, totals: TotalsSchema.parse({}), latency: {}, entries: new Map(), complete: true, count: 0, full: false };
+}

@@ -28,8 +28,9 @@ export function shardOf(installHash: string, shards: number): number {
   return parseInt(installHash.slice(1, 9), 16) % shards;
 }
 
-export function minuteRef(db: Firestore, platform: Platform, release: string, minute: number, shard: number): DocumentReference {
-  return minutesOf(db, platform, release).doc(`${minute}_${shard}`);
+/** Link 0 of a shard keeps the id it always had; the links that take its overflow are `_1`, `_2`, ... */
+export function minuteRef(db: Firestore, platform: Platform, release: string, minute: number, shard: number, link = 0): DocumentReference {
+  return minutesOf(db, platform, release).doc(link === 0 ? `${minute}_${shard}` : `${minute}_${shard}_${link}`);
 }
 
 const n = z.number().finite().min(0);

@@ -6,8 +6,6 @@ import { minuteRef } from './telemetry-layout';
 export const LEGACY_SHARDS = 4;
 /** Upper bound of the shard count chosen from load. */
 export const DEFAULT_MAX_SHARDS = 16;
-/** Install entries one minute document is planned to hold (each ~100-200 bytes, far below the 1 MiB limit). */
-export const INSTALLS_PER_SHARD = 2_000;
 /** Share of an instance's commits on a release refused by another writer above which the next minutes get twice the shards. */
 const CONTENDED = 0.1;
 const MAX_KNOWN = 4_096;
@@ -22,11 +20,8 @@ interface LaneLoad {
   minute: number;
   commits: number;
   conflicts: number;
-  batches: number;
   /** Shards this instance asks for while contention lasts (doubles on contention, halves without). */
   level: number;
-  /** What this instance saw on the release in the previous minute. */
-  previousBatches: number;
 }
 
 export interface Layout {
@@ -39,9 +34,10 @@ export interface Layout {
  * How many documents each (release, minute) is split over. The count is fixed when the minute's
  * shard 0 is created (field `k`, with a create precondition, so two instances cannot fix two
  * counts) and never changes: an install's shard, where its dedup markers and caps live, stays the
- * same for every instance and every retry. The creator picks the count from load: enough
- * documents for the installs it saw on the release in the previous minute, doubled while its
- * commits on the release are refused by other writers (contention), one when neither.
+ * same for every instance and every retry. The creator picks the count from contention: doubled
+ * while its commits on the release are refused by other writers, one without. The number of
+ * installs does not raise it: a shard's chain of links takes any number of them (telemetry-store),
+ * and one shard keeps a busy instance's commit to one document where S shards made it write S.
  */
 export function createShardLayouts(db: Firestore, clock: () => number, choice: ShardChoice = {}) {
   const known = new Map<string, number>();
@@ -53,24 +49,21 @@ export function createShardLayouts(db: Firestore, clock: () => number, choice: S
     const minute = Math.floor(clock() / 60_000) * 60_000;
     let l = lanes.get(lane);
     if (!l) {
-      lanes.set(lane, (l = { minute, commits: 0, conflicts: 0, batches: 0, level: 1, previousBatches: 0 }));
+      lanes.set(lane, (l = { minute, commits: 0, conflicts: 0, level: 1 }));
       // Releases are named by the reports (any string): the figures of the least recently started ones go first.
       if (lanes.size > MAX_KNOWN) lanes.delete(lanes.keys().next().value!);
     }
     if (l.minute !== minute) {
       const ratio = l.commits === 0 ? 0 : l.conflicts / l.commits;
       l.level = ratio > CONTENDED ? Math.min(max, l.level * 2) : ratio === 0 ? Math.max(1, Math.floor(l.level / 2)) : l.level;
-      // A minute with nothing is not load: the one before it is as good a guess as any.
-      l.previousBatches = minute - l.minute > 60_000 ? 0 : l.batches;
-      Object.assign(l, { minute, commits: 0, conflicts: 0, batches: 0 });
+      Object.assign(l, { minute, commits: 0, conflicts: 0 });
     }
     return l;
   }
 
   function desired(lane: string): number {
     if (choice.fixed !== undefined) return choice.fixed;
-    const l = load(lane);
-    return Math.min(max, Math.max(l.level, Math.ceil(Math.max(l.previousBatches, l.batches) / INSTALLS_PER_SHARD)));
+    return Math.min(max, load(lane).level);
   }
 
   return {
@@ -101,12 +94,11 @@ export function createShardLayouts(db: Firestore, clock: () => number, choice: S
     created(key: string, shards: number): void {
       remember(key, shards);
     },
-    /** A commit on the release: refused by another writer or not, carrying this many reports. */
-    observe(lane: string, outcome: { conflict: boolean; batches: number }): void {
+    /** A commit on the release, refused by another writer or not. */
+    observe(lane: string, outcome: { conflict: boolean }): void {
       const l = load(lane);
       l.commits += 1;
       if (outcome.conflict) l.conflicts += 1;
-      else l.batches += outcome.batches;
     },
   };
 

@@ -16,7 +16,18 @@ export interface FirestoreTelemetryOptions {
   retentionMs?: number;
   /** Told after each successful commit how many documents it wrote (benchmarks count writes here). */
   onCommit?: (stats: { documents: number; batches: number }) => void;
+  /** New installs one document takes before it is closed and the next link of its chain takes them (default 4,000). */
+  installsPerDocument?: number;
 }
+
+/**
+ * Entries one document takes: an entry is ~55 bytes with one marker and at most ~250 with the six
+ * markers an install may leave in a minute, so 4,000 stay under Firestore's 1 MiB whatever the
+ * installs do afterwards.
+ */
+export const INSTALLS_PER_DOCUMENT = 4_000;
+/** A chain longer than this is not walked (4,000 installs each: far beyond any release-minute). */
+const MAX_LINKS = 1_000;
 
 /** Key usage only serves the current minute's budget. */
 const USAGE_RETENTION_MS = 24 * 3600_000;
@@ -27,8 +38,12 @@ const CONFLICT = new Set([5, 6, 9, 10]);
 
 interface Touched {
   ref: DocumentReference;
-  base: { platform: string; release: string; minute: number; shard: number; k: number };
+  base: { platform: string; release: string; minute: number; shard: number; k: number; link: number };
   state: DocState;
+  /** Installs new to the document that this commit gives an entry in it. */
+  added: number;
+  /** This commit closes the document to new installs. */
+  closing: boolean;
   /** The totals and the histogram as this commit leaves them. */
   totals: Totals;
   latency: Record<string, number>;
@@ -46,58 +61,137 @@ interface Touched {
  * involved. Writes grow with (release, minute, shard) per commit, not with reports, and a batch
  * that was answered is in Firestore. Duplicates sent to two instances at once meet at the
  * precondition: one commit is refused, read again, and finds the other's marker.
+ *
+ * A (release, minute, shard) is a chain of documents, "links", so that no minute outgrows 1 MiB
+ * however many installs arrive in it: an install's entry lives in the link that was open when the
+ * install first reported in that minute; a link that holds `installsPerDocument` installs is
+ * closed (`full`, for good) by the commit that would overfill it, which creates the next link in
+ * the same commit. A closed link never gains an install (a commit adding one was built on a view
+ * where it was open, and its precondition fails once it closed), so an install absent from every
+ * closed link it was looked up in is new, and goes to the open one.
  */
 export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreTelemetryOptions = {}): TelemetryStore {
   const retention = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const capacity = Math.max(1, options.installsPerDocument ?? INSTALLS_PER_DOCUMENT);
   const cache = createDocCache(db);
   const layouts = createShardLayouts(db, options.now ?? Date.now, { ...(options.shards !== undefined ? { fixed: options.shards } : {}), ...(options.maxShards !== undefined ? { maxShards: options.maxShards } : {}) });
 
   // References of the documents written lately: building one (collection, doc, collection, doc)
   // cost more CPU per report than the rest of the commit's planning.
   const refs = new Map<string, DocumentReference>();
-  function refOf(platform: PendingBatch['platform'], release: string, minute: number, shard: number): DocumentReference {
-    const id = `${minute}_${shard}/${platform}/${release}`;
+  function refOf(platform: PendingBatch['platform'], release: string, minute: number, shard: number, link: number): DocumentReference {
+    const id = `${minute}_${shard}_${link}/${platform}/${release}`;
     let ref = refs.get(id);
     if (!ref) {
       if (refs.size >= 4096) refs.clear();
-      refs.set(id, (ref = minuteRef(db, platform, release, minute, shard)));
+      refs.set(id, (ref = minuteRef(db, platform, release, minute, shard, link)));
     }
     return ref;
   }
 
-  /** The document of a batch's install in one minute, under that minute's layout. */
-  function refIn(layout: Map<string, Layout>, b: PendingBatch, minute: number): { ref: DocumentReference; shard: number; k: number } {
-    const k = layout.get(layouts.key(b.platform, b.release, minute))!.shards;
-    const shard = shardOf(b.installHash, k);
-    return { ref: refOf(b.platform, b.release, minute, shard), shard, k };
+  /** One install's place in one minute: its shard's chain, and (once looked up) the link holding its entry. */
+  interface Slot {
+    b: PendingBatch;
+    minute: number;
+    chain: string;
+    shard: number;
+    k: number;
+    /** The link being looked at, then the one that holds the entry or the chain's open link. */
+    link: number;
+    found: boolean;
   }
 
-  function plan(batches: PendingBatch[], layout: Map<string, Layout>) {
-    const wanted = new Map<string, { ref: DocumentReference; base: Touched['base']; installs: Set<string>; create: boolean }>();
-    const want = (b: Pick<PendingBatch, 'platform' | 'release'>, minute: number, at: { ref: DocumentReference; shard: number; k: number }, create: boolean) => {
-      let w = wanted.get(at.ref.path);
-      if (!w) wanted.set(at.ref.path, (w = { ref: at.ref, base: { platform: b.platform, release: b.release, minute, shard: at.shard, k: at.k }, installs: new Set(), create }));
-      return w;
-    };
+  const pathOf = (slot: Pick<Slot, 'b' | 'minute' | 'shard' | 'link'>) => refOf(slot.b.platform, slot.b.release, slot.minute, slot.shard, slot.link).path;
+
+  /**
+   * Looks every (install, minute) of the batches up along its chain: link 0 first, then the next
+   * one while the install is not in a closed link. One read per step for the documents this
+   * instance does not know (none when it wrote them alone).
+   */
+  async function locate(batches: PendingBatch[], layout: Map<string, Layout>) {
+    const slots = new Map<string, Slot>();
+    const creating = new Map<string, { ref: DocumentReference; base: Touched['base'] }>();
     for (const b of batches) {
       for (const minute of [b.markerMinute, ...b.windows.map((w) => w.minute)]) {
         const l = layout.get(layouts.key(b.platform, b.release, minute))!;
         // A minute nobody wrote yet: its shard 0 is created with the layout, whatever installs this commit holds.
-        if (l.creating) want(b, minute, { ref: refOf(b.platform, b.release, minute, 0), shard: 0, k: l.shards }, true);
-        want(b, minute, refIn(layout, b, minute), false).installs.add(b.installHash);
+        if (l.creating) {
+          const ref = refOf(b.platform, b.release, minute, 0, 0);
+          creating.set(ref.path, { ref, base: { platform: b.platform, release: b.release, minute, shard: 0, k: l.shards, link: 0 } });
+        }
+        const shard = shardOf(b.installHash, l.shards);
+        const chain = `${b.platform}/${b.release}/${minute}/${shard}`;
+        const key = `${chain}#${b.installHash}`;
+        if (!slots.has(key)) slots.set(key, { b, minute, chain, shard, k: l.shards, link: 0, found: false });
       }
     }
-    return wanted;
+    for (const path of creating.keys()) cache.absent(path);
+    const states = new Map<string, DocState>();
+    let open = [...slots.values()];
+    for (let step = 0; open.length > 0; step++) {
+      if (step >= MAX_LINKS) throw new Error(`telemetry: a minute's chain is longer than ${MAX_LINKS} documents`);
+      const wanted = new Map<string, { ref: DocumentReference; installs: Set<string> }>();
+      for (const slot of open) {
+        const ref = refOf(slot.b.platform, slot.b.release, slot.minute, slot.shard, slot.link);
+        let w = wanted.get(ref.path);
+        if (!w) wanted.set(ref.path, (w = { ref, installs: new Set() }));
+        w.installs.add(slot.b.installHash);
+      }
+      for (const [path, state] of await cache.load(wanted)) states.set(path, state);
+      open = open.filter((slot) => {
+        const state = states.get(pathOf(slot))!;
+        if (state.exists && state.entries.get(slot.b.installHash)) return !(slot.found = true);
+        if (!state.exists || !state.full) return false; // new to the minute: the chain's open link takes it
+        slot.link += 1;
+        return true;
+      });
+    }
+    return { slots, states, creating };
   }
 
-  function apply(batches: PendingBatch[], touched: Map<string, Touched>, layout: Map<string, Layout>, limits: Parameters<TelemetryStore['commit']>[2]): BatchOutcome[] {
+  function apply(batches: PendingBatch[], layout: Map<string, Layout>, located: Awaited<ReturnType<typeof locate>>, touched: Map<string, Touched>, limits: Parameters<TelemetryStore['commit']>[2]): BatchOutcome[] {
+    const touch = (path: string, base: Touched['base'], ref: DocumentReference): Touched => {
+      let doc = touched.get(path);
+      if (!doc) {
+        const state = located.states.get(path)!;
+        touched.set(path, (doc = { ref, base, state, totals: { ...state.totals }, latency: { ...state.latency }, changed: new Map(), dirty: false, added: 0, closing: false }));
+      }
+      return doc;
+    };
+    /** The chain's open link as this commit leaves it (a link it closed hands over to the next one, which it creates). */
+    const tails = new Map<string, Touched>();
+    const placed = new Map<string, Touched>();
+    const docFor = (b: PendingBatch, minute: number): Touched => {
+      const shard = shardOf(b.installHash, layout.get(layouts.key(b.platform, b.release, minute))!.shards);
+      const key = `${b.platform}/${b.release}/${minute}/${shard}#${b.installHash}`;
+      const known = placed.get(key);
+      if (known) return known;
+      const slot = located.slots.get(key)!;
+      const base = { platform: b.platform, release: b.release, minute, shard, k: slot.k, link: slot.link };
+      let doc = touch(pathOf(slot), base, refOf(b.platform, b.release, minute, shard, slot.link));
+      if (!slot.found) {
+        doc = tails.get(slot.chain) ?? doc;
+        while (doc.closing || doc.state.full || doc.state.count + doc.added >= capacity) {
+          if (!doc.closing && !doc.state.full) ((doc.closing = true), (doc.dirty = true));
+          const link = doc.base.link + 1;
+          const ref = refOf(b.platform, b.release, minute, shard, link);
+          cache.absent(ref.path);
+          located.states.set(ref.path, cache.peek(ref.path)!);
+          doc = touch(ref.path, { ...base, link }, ref);
+        }
+        tails.set(slot.chain, doc);
+        doc.added += 1;
+      }
+      placed.set(key, doc);
+      return doc;
+    };
     const entryOf = (doc: Touched, h: string): InstallEntry => {
       let entry = doc.changed.get(h);
       if (!entry) doc.changed.set(h, (entry = copyEntry(doc.state.entries.get(h))));
       return entry;
     };
     return batches.map((b): BatchOutcome => {
-      const markerDoc = touched.get(refIn(layout, b, b.markerMinute).ref.path)!;
+      const markerDoc = docFor(b, b.markerMinute);
       const marker = entryOf(markerDoc, b.installHash);
       const first = marker.a[b.batchHash];
       if (first) return { kind: 'duplicate', answer: answerOf(first) };
@@ -108,7 +202,7 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
       marker.a[b.batchHash] = [b.answer.accepted, b.answer.dropped, b.answer.sampleRate];
       markerDoc.dirty = true;
       for (const w of b.windows) {
-        const doc = touched.get(refIn(layout, b, w.minute).ref.path)!;
+        const doc = docFor(b, w.minute);
         const entry = entryOf(doc, b.installHash);
         const bounded = boundWindow({ requests: entry.r, errors: entry.e, sessions: entry.s, crashes: entry.c }, w, limits);
         entry.r = bounded.after.requests;
@@ -135,10 +229,12 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
     if (!doc.state.exists) {
       const installs: Record<string, string> = {};
       for (const [h, entry] of doc.changed) installs[h] = encodeEntry(entry);
-      return { ...doc.base, expireAt: Timestamp.fromMillis(doc.base.minute + retention), t: doc.totals, l: doc.latency, i: installs };
+      return { ...doc.base, expireAt: Timestamp.fromMillis(doc.base.minute + retention), t: doc.totals, l: doc.latency, i: installs, count: doc.added, ...(doc.closing ? { full: true } : {}) };
     }
     const fields: Record<string, unknown> = { t: doc.totals, l: doc.latency };
     for (const [h, entry] of doc.changed) fields[`i.${h}`] = encodeEntry(entry);
+    if (doc.added > 0) fields.count = doc.state.count + doc.added;
+    if (doc.closing) fields.full = true;
     return fields;
   }
 
@@ -152,15 +248,20 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
       const minutes = batches.flatMap((b) => [b.markerMinute, ...b.windows.map((w) => w.minute)].map((minute) => ({ platform: b.platform, release: b.release, minute })));
       for (let attempt = 1; ; attempt++) {
         const layout = await layouts.resolve(minutes);
-        const wanted = plan(batches, layout);
-        for (const [path, w] of wanted) if (w.create) cache.absent(path);
-        const states = await cache.load(wanted);
+        const located = await locate(batches, layout);
         const touched = new Map<string, Touched>();
-        for (const [path, w] of wanted) touched.set(path, { ref: w.ref, base: w.base, state: states.get(path)!, totals: { ...states.get(path)!.totals }, latency: { ...states.get(path)!.latency }, changed: new Map(), dirty: false });
-        const outcomes = apply(batches, touched, layout, limits);
+        const outcomes = apply(batches, layout, located, touched, limits);
         // A new minute's shard 0 carries its layout: it is created whenever the commit writes any shard of that minute.
         const written = new Set([...touched.values()].filter((d) => d.dirty).map((d) => layouts.key(d.base.platform, d.base.release, d.base.minute)));
-        for (const [path, w] of wanted) if (w.create && written.has(layouts.key(w.base.platform, w.base.release, w.base.minute))) touched.get(path)!.dirty = true;
+        for (const [path, c] of located.creating) {
+          if (!written.has(layouts.key(c.base.platform, c.base.release, c.base.minute))) continue;
+          let doc = touched.get(path);
+          if (!doc) {
+            const state = cache.peek(path)!;
+            touched.set(path, (doc = { ref: c.ref, base: c.base, state, totals: { ...state.totals }, latency: { ...state.latency }, changed: new Map(), dirty: false, added: 0, closing: false }));
+          }
+          doc.dirty = true;
+        }
         const dirty = [...touched.values()].filter((d) => d.dirty);
         if (dirty.length === 0 && usage.length === 0) return outcomes;
         const batch = db.batch();
@@ -177,17 +278,17 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
           results = await batch.commit();
         } catch (error) {
           // Refused or unknown: either way this instance's view of these documents is no longer to be trusted.
-          cache.forget(wanted.keys());
+          cache.forget([...located.states.keys(), ...touched.keys()]);
           const code = (error as { code?: unknown }).code;
           const conflict = typeof code === 'number' && CONFLICT.has(code);
-          layouts.observe(lane, { conflict, batches: 0 });
+          layouts.observe(lane, { conflict });
           if (!conflict || attempt >= MAX_ATTEMPTS) throw error;
           await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
           continue;
         }
-        layouts.observe(lane, { conflict: false, batches: batches.length });
+        layouts.observe(lane, { conflict: false });
         for (const [key, l] of layout) if (l.creating) layouts.created(key, l.shards);
-        dirty.forEach((doc, k) => cache.written(doc.ref.path, results[k]!.writeTime, doc.totals, doc.latency, doc.changed));
+        dirty.forEach((doc, k) => cache.written(doc.ref.path, results[k]!.writeTime, doc.totals, doc.latency, doc.changed, { count: doc.state.count + doc.added, full: doc.state.full || doc.closing }));
         options.onCommit?.({ documents: dirty.length + usage.length, batches: batches.length });
         return outcomes;
       }
