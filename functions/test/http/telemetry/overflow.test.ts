@@ -155,22 +155,30 @@ describe('telemetry overflow links', () => {
     expect(after[6]!.full).toBe(false);
   });
 
-  (officialEmulator ? it : it.skip)('two instances filling the same chain at once record each of 40 installs once, in one link, with no link over 5 (official emulator only: it needs update-time preconditions)', async () => {
+  (officialEmulator ? it : it.skip)('two instances filling the same chain at once, in waves on views the other overtakes, record each of 40 installs once, in one link, with no link over 5 (official emulator only: it needs update-time preconditions)', async () => {
     const { key } = await addKey(fs.db);
     const app = initializeApp({ projectId: fs.projectId }, `${fs.projectId}-race`);
     const a = await startIngest(fs.db, clock, { shards: 1, installsPerDocument: 5 });
     const b = await startIngest(getFirestore(app), clock, { shards: 1, installsPerDocument: 5 });
     const ids = Array.from({ length: 40 }, (_, i) => `install-ovf-race-${String(i).padStart(2, '0')}`);
-    const bodies = ids.map((id, i) => report(key, { release: 'ovf-race', windows: [{ start: minuteIso(T0), requests: 6, errors: i % 4 === 0 ? 1 : 0 }] }, id));
-    // Every batch goes to both instances at once: one records it, the other finds its marker.
-    const replies = await Promise.all(bodies.map((body) => Promise.all([a.post(body), b.post(body)])));
+    const pairs = [];
+    // Four waves of 10 new installs: after the first, both instances hold views of the chain that the
+    // other's next commit overtakes. From the second on, an install of an earlier wave (in a link
+    // that may be closed by now) sends a second batch in the same wave.
+    for (let wave = 0; wave < 4; wave++) {
+      const bodies = ids.slice(wave * 10, wave * 10 + 10).map((id, i) => report(key, { release: 'ovf-race', windows: [{ start: minuteIso(T0), requests: 6, errors: i % 4 === 0 ? 1 : 0 }] }, id));
+      if (wave > 0) bodies.push(report(key, { release: 'ovf-race', windows: [{ start: minuteIso(T0), requests: 5, errors: 0 }] }, ids[(wave - 1) * 10]!));
+      // Every batch goes to both instances at once: one records it, the other finds its marker.
+      pairs.push(...(await Promise.all(bodies.map((body) => Promise.all([a.post(body), b.post(body)])))));
+    }
     await a.close();
     await b.close();
     await deleteApp(app);
-    for (const pair of replies) expect(pair.map((r) => r.status).sort()).toEqual([200, 202]);
-    for (const pair of replies) for (const r of pair) expect(r.json).toEqual(ACCEPTED);
+    expect(pairs).toHaveLength(43);
+    for (const pair of pairs) expect(pair.map((r) => r.status).sort()).toEqual([200, 202]);
+    for (const pair of pairs) for (const r of pair) expect(r.json).toEqual(ACCEPTED);
     const t = await totals(fs.db, { release: 'ovf-race' });
-    expect([t.requests, t.errors, t.installs.all]).toEqual([240, 10, 40]);
+    expect([t.requests, t.errors, t.installs.all]).toEqual([40 * 6 + 3 * 5, 12, 40]);
     const links = await chain('ovf-race');
     expectWellFormed(links, 5);
     expect(links.reduce((n, l) => n + l.count, 0)).toBe(40);
@@ -178,6 +186,7 @@ describe('telemetry overflow links', () => {
     const last = links.at(-1)!;
     if (last.count < 5) expect(last.full).toBe(false);
     for (const id of ids) expect(linkOf(links, id)).toHaveLength(1);
-    for (const l of links) expect(l.requests).toBe(6 * l.count);
+    // Each link's totals are its installs' counts: 6 requests each, 5 more for each of the three second batches.
+    for (const l of links) expect(l.requests).toBe(6 * l.count + 5 * [0, 10, 20].filter((i) => l.entries.has(shortHash('i', ids[i]!))).length);
   });
 });
