@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
  * handling, on the same two cores, and it is not what the bench measures.
  */
 export type LoadCommand =
-  | { kind: 'burst'; port: number; key: string; installs: number }
-  | { kind: 'sustained'; port: number; key: string; seconds: number; concurrency: number };
+  | { kind: 'burst'; port: number; key: string; release: string; installs: number }
+  | { kind: 'sustained'; port: number; key: string; release: string; seconds: number; concurrency: number };
 
 /** `cpuMs`: CPU the load process itself spent (user + system), so the bench can say what the clients cost. */
 export type LoadResult = { accepted: number; other: number; statuses: Record<string, number>; latencies: number[]; seconds: number; cpuMs: number };
@@ -53,7 +53,7 @@ function connection(port: number): Promise<{ post(body: string): Promise<number>
 }
 
 let seq = 0;
-function body(key: string, install: string): string {
+function body(key: string, release: string, install: string): string {
   seq += 1;
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
   return JSON.stringify({
@@ -61,7 +61,7 @@ function body(key: string, install: string): string {
     batchId: `bench-${process.pid}-${seq}`,
     installId: install,
     platform: 'web',
-    release: 'v29.1.0',
+    release,
     channel: 'alpha',
     windows: [{ start: new Date(minute).toISOString(), requests: 30, errors: 1, sessions: 1, latencyMs: { counts: { '20': 20, '25': 9, '40': 1 } } }],
   });
@@ -77,7 +77,7 @@ async function run(cmd: LoadCommand): Promise<LoadResult> {
   const cpu = process.cpuUsage();
   const one = async (client: Awaited<ReturnType<typeof connection>>, install: string) => {
     const t0 = performance.now();
-    const status = await client.post(body(cmd.key, install));
+    const status = await client.post(body(cmd.key, cmd.release, install));
     latencies.push(performance.now() - t0);
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status === 202) accepted += 1;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { deleteApp, initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { createFirestoreIngestKeyStore } from '../adapters/firestore';
+import { DEFAULT_GROUP_COMMIT } from '../app/telemetry/group-commit';
 import { newIngestKey } from '../app/telemetry/keys';
 import { telemetryDeps } from '../functions/telemetry-wiring';
 import { createTelemetryApp } from '../http/telemetry-app';
@@ -99,28 +100,28 @@ async function main(): Promise<void> {
   await createFirestoreIngestKeyStore(db).create({ id, app: 'bench', platforms: ['web'], origins: [], appCheck: false, revoked: false, createdAt: Date.now(), reportsPerMinute: 10_000_000 });
   const counter = { documents: 0, commits: 0 };
   const shards = process.env.BENCH_SHARDS === undefined ? undefined : Number(process.env.BENCH_SHARDS);
-  const lingerMs = Number(process.env.BENCH_LINGER_MS ?? 5);
+  const groupCommit = { ...DEFAULT_GROUP_COMMIT, ...(process.env.BENCH_LINGER_MS === undefined ? {} : { lingerMs: Number(process.env.BENCH_LINGER_MS) }) };
   const deps = telemetryDeps(db, systemClock, {
     ...(shards === undefined ? {} : { shards }),
     verifyAppCheck: () => Promise.reject(new Error('unused')),
-    ingest: { groupCommit: { lingerMs, maxBatches: 400 } },
+    ingest: { groupCommit },
     onCommit: (s) => ((counter.documents += s.documents), (counter.commits += 1)),
   });
   const http: Server = createTelemetryApp({ ...deps, installRateLimit: { capacity: 1e9, refillPerSecond: 1e9 }, log: () => undefined }).listen(0, '127.0.0.1');
   await new Promise((r) => http.once('listening', r));
   const port = (http.address() as AddressInfo).port;
-  console.log(`shards per release-minute: ${shards ?? 'from load (default)'} (BENCH_SHARDS), group commit linger: ${lingerMs} ms (BENCH_LINGER_MS), load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`shards per release-minute: ${shards ?? 'from load (default)'} (BENCH_SHARDS), group commit: linger ${groupCommit.lingerMs} ms (BENCH_LINGER_MS), up to ${groupCommit.maxWaitMs} ms while a burst arrives, at most ${groupCommit.maxBatches} reports, load average ${loadavg()[0]!.toFixed(1)}`);
   const serverName = { given: `the emulator at FIRESTORE_EMULATOR_HOST=${process.env.FIRESTORE_EMULATOR_HOST}`, official: 'the official emulator, started fresh for this run', 'in-process': 'the in-process server (@firestore-emulator/server; the official emulator is not installed), in a child process' }[firestore.kind];
   console.log(`Firestore: ${serverName}; clients in a child process`);
 
   // 0. Warm-up (not measured): a JIT and an emulator that have run for a while, as in production.
-  if (WARMUP_SECONDS > 0) await ask(load, { kind: 'sustained', port, key, seconds: WARMUP_SECONDS, concurrency: CONCURRENCY });
+  if (WARMUP_SECONDS > 0) await ask(load, { kind: 'sustained', port, key, release: 'v29.1.0-warm-up', seconds: WARMUP_SECONDS, concurrency: CONCURRENCY });
 
   // 1. 200 installs of one release report at once, five rounds.
   const burst = { reports: 0, documents: 0, bad: 0 };
   for (let round = 0; round < 5; round++) {
     const before = counter.documents;
-    const r = await ask(load, { kind: 'burst', port, key, installs: 200 });
+    const r = await ask(load, { kind: 'burst', port, key, release: 'v29.1.0-burst', installs: 200 });
     burst.reports += r.accepted;
     burst.bad += r.other;
     burst.documents += counter.documents - before;
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   const commitsBefore = counter.commits;
   const serverBefore = await serverCpu(firestore);
   const cpuBefore = process.cpuUsage();
-  const sustained = await ask(load, { kind: 'sustained', port, key, seconds: SECONDS, concurrency: CONCURRENCY });
+  const sustained = await ask(load, { kind: 'sustained', port, key, release: 'v29.1.0', seconds: SECONDS, concurrency: CONCURRENCY });
   const cpu = process.cpuUsage(cpuBefore);
   const serverAfter = await serverCpu(firestore);
   const { accepted, other, seconds } = sustained;

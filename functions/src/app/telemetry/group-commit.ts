@@ -3,11 +3,15 @@ import type { BatchOutcome, KeyUsage, PendingBatch } from '../../ports';
 export interface GroupCommitOptions {
   /** How long the first report of a group waits for others before its commit starts (ms). */
   lingerMs: number;
+  /** A group that starts on an idle lane also waits while reports keep coming, each within this gap of the last (ms)... */
+  gapMs?: number;
+  /** ...but its first report waits at most this long (ms). */
+  maxWaitMs?: number;
   /** At most this many batches per commit (a Firestore commit writes at most 500 documents). */
   maxBatches: number;
 }
 
-export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { lingerMs: 5, maxBatches: 200 };
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { lingerMs: 5, gapMs: 1, maxWaitMs: 20, maxBatches: 200 };
 
 interface Waiting {
   batch: PendingBatch;
@@ -47,13 +51,23 @@ export function createGroupCommitter(
   const lanes = new Map<string, Lane>();
   let usageInFlight = false;
 
-  function schedule(name: string, lane: Lane): void {
+  const gap = options.gapMs ?? 0;
+  const maxWait = Math.max(options.lingerMs, options.maxWaitMs ?? options.lingerMs);
+
+  function schedule(name: string, lane: Lane, afterCommit = false): void {
     if (lane.running || lane.timer) return;
     if (lane.queue.length === 0) return void lanes.delete(name);
-    // Reports that already waited out the linger (behind the previous commit) go at once.
-    const wait = lane.queue[0]!.since + options.lingerMs - performance.now();
-    if (lane.queue.length >= options.maxBatches || wait <= 0) return flush(name, lane);
-    lane.timer = setTimeout(() => flush(name, lane), wait);
+    const now = performance.now();
+    const first = lane.queue[0]!.since;
+    // Reports that waited behind the previous commit go at once. A group that starts on an idle lane
+    // waits out the linger, and longer while a burst is still arriving (200 installs reporting at
+    // once reach the lane over tens of ms as their requests are parsed): one commit, not several.
+    const due = afterCommit ? first + options.lingerMs : Math.min(first + maxWait, Math.max(first + options.lingerMs, lane.queue.at(-1)!.since + gap));
+    if (lane.queue.length >= options.maxBatches || due <= now) return flush(name, lane);
+    lane.timer = setTimeout(() => {
+      lane.timer = undefined;
+      schedule(name, lane);
+    }, due - now);
   }
 
   function flush(name: string, lane: Lane): void {
@@ -75,7 +89,7 @@ export function createGroupCommitter(
     void lane.running.finally(() => {
       if (rows.length > 0) usageInFlight = false;
       lane.running = undefined;
-      schedule(name, lane);
+      schedule(name, lane, true);
     });
   }
 
