@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   await new Promise((r) => http.once('listening', r));
   const port = (http.address() as AddressInfo).port;
   console.log(`shards per release-minute: ${shards ?? 'from load (default)'} (BENCH_SHARDS), group commit: linger ${groupCommit.lingerMs} ms (BENCH_LINGER_MS), up to ${groupCommit.maxWaitMs} ms while a burst arrives, at most ${groupCommit.maxBatches} reports, load average ${loadavg()[0]!.toFixed(1)}`);
-  const serverName = { given: `the emulator at FIRESTORE_EMULATOR_HOST=${process.env.FIRESTORE_EMULATOR_HOST}`, official: 'the official emulator, started fresh for this run', 'in-process': 'the in-process server (@firestore-emulator/server; the official emulator is not installed), in a child process' }[firestore.kind];
+  const serverName = { given: `the emulator at FIRESTORE_EMULATOR_HOST=${process.env.FIRESTORE_EMULATOR_HOST}`, official: 'the official emulator, started fresh for this run', 'in-process': 'the in-process server (@firestore-emulator/server: CG_IN_PROCESS_FIRESTORE=1, or the official emulator is not installed), in a child process' }[firestore.kind];
   console.log(`Firestore: ${serverName}; clients in a child process`);
 
   // 0. Warm-up (not measured): a JIT and an emulator that have run for a while, as in production.
