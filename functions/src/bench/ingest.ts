@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const http: Server = createTelemetryApp({ ...deps, installRateLimit: { capacity: 1e9, refillPerSecond: 1e9 }, log: () => undefined }).listen(0, '127.0.0.1');
   await new Promise((r) => http.once('listening', r));
   const port = (http.address() as AddressInfo).port;
-  console.log(`shards per release-minute: ${shards ?? 'from load (default)'} (BENCH_SHARDS), group commit: linger ${groupCommit.lingerMs} ms (BENCH_LINGER_MS), up to ${groupCommit.maxWaitMs} ms while a burst arrives, at most ${groupCommit.maxBatches} reports, load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`shards per release-minute: ${shards ?? 'from contention (default)'} (BENCH_SHARDS), group commit: linger ${groupCommit.lingerMs} ms (BENCH_LINGER_MS), up to ${groupCommit.maxWaitMs} ms while a burst arrives, at most ${groupCommit.maxBatches} reports, load average ${loadavg()[0]!.toFixed(1)}`);
   const serverName = { given: `the emulator at FIRESTORE_EMULATOR_HOST=${process.env.FIRESTORE_EMULATOR_HOST}`, official: 'the official emulator, started fresh for this run', 'in-process': 'the in-process server (@firestore-emulator/server: CG_IN_PROCESS_FIRESTORE=1, or the official emulator is not installed), in a child process' }[firestore.kind];
   console.log(`Firestore: ${serverName}; clients in a child process`);
 

@@ -45,5 +45,5 @@ export const STATUS_PAGE_URL = defineString('STATUS_PAGE_URL', { default: '' });
 
 /** Telemetry aggregates are kept this many days (TTL on telemetry_minutes.expireAt). */
 export const TELEMETRY_RETENTION_DAYS = defineInt('TELEMETRY_RETENTION_DAYS', { default: 14 });
-/** Documents per release and minute in the telemetry aggregate; 0 (default): chosen per minute from load (docs/telemetry.md). */
+/** Shards per release and minute in the telemetry aggregate; 0 (default): chosen per minute from contention (docs/telemetry.md). */
 export const TELEMETRY_SHARDS = defineInt('TELEMETRY_SHARDS', { default: 0 });

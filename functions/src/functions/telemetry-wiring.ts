@@ -26,7 +26,7 @@ function canaryReleases(db: Firestore, clock: Clock): () => Promise<ReadonlySet<
 }
 
 export interface TelemetryWiringOptions {
-  /** Fixed documents per release-minute; absent: chosen from load. */
+  /** Fixed shards per release-minute; absent: chosen from contention. */
   shards?: number;
   retentionMs?: number;
   /** New installs per minute document before the next link of its chain takes them (default 4,000; tests use a few). */

@@ -4,14 +4,14 @@ import { minuteRef } from './telemetry-layout';
 
 /** Minutes written before the shard count was recorded in their documents used the fixed default. */
 export const LEGACY_SHARDS = 4;
-/** Upper bound of the shard count chosen from load. */
+/** Upper bound of the shard count chosen from contention. */
 export const DEFAULT_MAX_SHARDS = 16;
 /** Share of an instance's commits on a release refused by another writer above which the next minutes get twice the shards. */
 const CONTENDED = 0.1;
 const MAX_KNOWN = 4_096;
 
 export interface ShardChoice {
-  /** Fixed shard count for new minutes; undefined: chosen from load. */
+  /** Fixed shard count for new minutes; undefined: chosen from contention. */
   fixed?: number;
   maxShards?: number;
 }

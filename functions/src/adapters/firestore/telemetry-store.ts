@@ -6,9 +6,9 @@ import { createShardLayouts, type Layout } from './telemetry-shards';
 import { copyEntry, DEFAULT_RETENTION_MS, encodeEntry, minuteRef, shardOf, TELEMETRY_KEYS, TELEMETRY_USAGE, type InstallEntry, type Totals } from './telemetry-layout';
 
 export interface FirestoreTelemetryOptions {
-  /** Documents per release and minute for new minutes; default: chosen from load (telemetry-shards.ts). A minute keeps the count it was created with. */
+  /** Shards per release and minute for new minutes; default: chosen from contention (telemetry-shards.ts). A minute keeps the count it was created with. */
   shards?: number;
-  /** Upper bound of the count chosen from load (default 16). */
+  /** Upper bound of the count chosen from contention (default 16). */
   maxShards?: number;
   /** The clock that tells minutes apart for the load figures (default Date.now). */
   now?: () => number;
