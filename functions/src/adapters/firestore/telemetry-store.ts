@@ -161,9 +161,13 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
     /** The chain's open link as this commit leaves it (a link it closed hands over to the next one, which it creates). */
     const tails = new Map<string, Touched>();
     const placed = new Map<string, Touched>();
+    const shardIn = (b: PendingBatch, minute: number) => shardOf(b.installHash, layout.get(layouts.key(b.platform, b.release, minute))!.shards);
+    const slotKey = (b: PendingBatch, minute: number) => `${b.platform}/${b.release}/${minute}/${shardIn(b, minute)}#${b.installHash}`;
+    /** The install has no entry in the minute yet, stored or given by this commit. */
+    const isNew = (b: PendingBatch, minute: number) => !placed.has(slotKey(b, minute)) && !located.slots.get(slotKey(b, minute))!.found;
     const docFor = (b: PendingBatch, minute: number): Touched => {
-      const shard = shardOf(b.installHash, layout.get(layouts.key(b.platform, b.release, minute))!.shards);
-      const key = `${b.platform}/${b.release}/${minute}/${shard}#${b.installHash}`;
+      const shard = shardIn(b, minute);
+      const key = slotKey(b, minute);
       const known = placed.get(key);
       if (known) return known;
       const slot = located.slots.get(key)!;
@@ -191,6 +195,9 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
       return entry;
     };
     return batches.map((b): BatchOutcome => {
+      // Every window dropped from an install new to the minute: no marker can exist, and none is
+      // kept (a retry gets the same answer), so it takes no entry in a link either.
+      if (b.windows.length === 0 && isNew(b, b.markerMinute)) return { kind: 'recorded', answer: b.answer };
       const markerDoc = docFor(b, b.markerMinute);
       const marker = entryOf(markerDoc, b.installHash);
       const first = marker.a[b.batchHash];

@@ -189,4 +189,19 @@ describe('telemetry overflow links', () => {
     // Each link's totals are its installs' counts: 6 requests each, 5 more for each of the three second batches.
     for (const l of links) expect(l.requests).toBe(6 * l.count + 5 * [0, 10, 20].filter((i) => l.entries.has(shortHash('i', ids[i]!))).length);
   });
+  it('gives no entry in a link to a new install whose every window was dropped, even when the same commit writes that link', async () => {
+    const { key } = await addKey(fs.db);
+    // 20 minutes later the minute's windows are too old: a batch whose earliest window is that minute still keeps its marker there.
+    const later = new TestClock(T0 + 20 * 60_000);
+    const api = await startIngest(fs.db, later, { shards: 1, installsPerDocument: 4 });
+    const kept = report(key, { release: 'ovf-dropped', windows: [{ start: minuteIso(T0), requests: 9, errors: 9 }, { start: minuteIso(later.ms), requests: 5, errors: 0 }] }, 'install-kept');
+    const dropped = Array.from({ length: 6 }, (_, i) => report(key, { release: 'ovf-dropped', windows: [{ start: minuteIso(T0), requests: 9, errors: 9 }] }, `install-dropped-${i}`));
+    // Sent at once, so they meet in the same group commits as the batch that writes the old minute's link.
+    const replies = await Promise.all([kept, ...dropped].map((body) => api.post(body)));
+    await api.close();
+    expect(replies.map((r) => [r.status, r.json])).toEqual([[202, { accepted: 1, dropped: 1, sampleRate: 1 }], ...dropped.map(() => [202, { accepted: 0, dropped: 1, sampleRate: 1 }])]);
+    const links = await chain('ovf-dropped');
+    expect(links.map((l) => [l.count, l.entries.size])).toEqual([[1, 1]]);
+    expect([...links[0]!.entries.keys()]).toEqual([shortHash('i', 'install-kept')]);
+  });
 });
