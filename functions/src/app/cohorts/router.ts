@@ -5,7 +5,7 @@ import type { Channel } from '../../core/types';
 import { webCohortsSchema, type WebCohortsConfig } from '../../config/web-cohorts';
 import type { CohortRouterDeps, RouterRequest, RouterResponse } from './deps';
 import { ShellCache } from './shell-cache';
-import { ttlMemo } from './ttl-memo';
+import { ttlMemo } from '../ttl-memo';
 
 /** config/web_cohorts is re-read this often; a bad or unreadable one leaves the last good in force. */
 const CONFIG_TTL_MS = 60_000;

@@ -1,5 +1,6 @@
 import { defaultGuardianPolicy, GuardianPolicySchema, type GuardianPolicy } from '../../config/guardian-policy';
 import type { Clock, ConfigStore } from '../../ports';
+import { ttlMemo } from '../ttl-memo';
 
 export interface LoadedPolicy {
   policy: GuardianPolicy;
@@ -18,45 +19,25 @@ export interface LoadedPolicy {
  */
 export function createGuardianPolicyLoader(config: ConfigStore, clock: Clock, ttlMs = 30_000): () => Promise<LoadedPolicy> {
   let lastGood: GuardianPolicy | null = null;
-  let cached: { at: number; value: LoadedPolicy } | null = null;
-  let reading: Promise<LoadedPolicy> | undefined;
 
   async function read(): Promise<LoadedPolicy> {
-    const at = clock.now();
-    let value: LoadedPolicy;
     try {
       const raw = await config.get('guardian');
-      if (raw === null) {
-        value = { policy: defaultGuardianPolicy, source: 'defaults' };
-      } else {
-        const parsed = GuardianPolicySchema.safeParse(raw);
-        if (parsed.success) {
-          lastGood = parsed.data;
-          value = { policy: parsed.data, source: 'stored' };
-        } else {
-          const warning = `config/guardian is invalid (${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')})`;
-          value = { policy: lastGood ?? defaultGuardianPolicy, source: lastGood ? 'last_good' : 'defaults', warning };
-        }
+      if (raw === null) return { policy: defaultGuardianPolicy, source: 'defaults' };
+      const parsed = GuardianPolicySchema.safeParse(raw);
+      if (parsed.success) {
+        lastGood = parsed.data;
+        return { policy: parsed.data, source: 'stored' };
       }
+      const warning = `config/guardian is invalid (${parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ')})`;
+      return { policy: lastGood ?? defaultGuardianPolicy, source: lastGood ? 'last_good' : 'defaults', warning };
     } catch (err) {
       const warning = `config/guardian could not be read: ${(err as Error).message}`;
-      value = { policy: lastGood ?? defaultGuardianPolicy, source: lastGood ? 'last_good' : 'defaults', warning };
+      return { policy: lastGood ?? defaultGuardianPolicy, source: lastGood ? 'last_good' : 'defaults', warning };
     }
-    if (!cached || at >= cached.at) cached = { at, value };
-    return value;
   }
 
-  const readOnce = (): Promise<LoadedPolicy> =>
-    (reading ??= read().finally(() => {
-      reading = undefined;
-    }));
-
-  return async () => {
-    const age = cached ? clock.now() - cached.at : Infinity;
-    if (cached && age < ttlMs) {
-      if (age >= ttlMs / 2) void readOnce();
-      return cached.value;
-    }
-    return readOnce();
-  };
+  // read() never fails (a bad or unreadable document is answered from the last good one), so every read is kept.
+  const memo = ttlMemo(clock, () => ttlMs, read, { ageFromStart: true, refreshAhead: true });
+  return () => memo.get();
 }
