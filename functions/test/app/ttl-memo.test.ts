@@ -20,6 +20,17 @@ function loads<T>() {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A memo whose first load has finished with 'a'. */
+async function loaded(options: Parameters<typeof ttlMemo>[3] = {}) {
+  const clock = new ManualClock();
+  const l = loads<string>();
+  const memo = ttlMemo(clock, () => 1_000, l.load, options);
+  const first = memo.get();
+  l.pending[0]!.resolve('a');
+  await first;
+  return { clock, l, memo };
+}
+
 describe('ttlMemo', () => {
   it('shares one load between concurrent callers and serves its value until the ttl passes', async () => {
     const clock = new ManualClock();
@@ -40,19 +51,14 @@ describe('ttlMemo', () => {
   });
 
   it('does not remember a failed load: the next call loads again, and last() keeps the last good value', async () => {
-    const clock = new ManualClock();
-    const l = loads<string>();
-    const memo = ttlMemo(clock, () => 1_000, l.load);
-    const first = memo.get();
-    l.pending[0]!.resolve('good');
-    await first;
+    const { clock, l, memo } = await loaded();
     clock.ms += 1_000;
     const failing = memo.get();
     l.pending[1]!.reject(new Error('store down'));
     await expect(failing).rejects.toThrow('store down');
     const again = memo.get();
     expect(l.calls()).toBe(3);
-    expect(memo.last()).toEqual({ value: 'good', at: clock.ms - 1_000 });
+    expect(memo.last()).toEqual({ value: 'a', at: clock.ms - 1_000 });
     l.pending[2]!.resolve('fresh');
     expect(await again).toBe('fresh');
   });
@@ -71,12 +77,7 @@ describe('ttlMemo', () => {
   });
 
   it('with refreshAhead, serves the current value in the second half of the ttl while the next load runs', async () => {
-    const clock = new ManualClock();
-    const l = loads<string>();
-    const memo = ttlMemo(clock, () => 1_000, l.load, { refreshAhead: true });
-    const first = memo.get();
-    l.pending[0]!.resolve('a');
-    await first;
+    const { clock, l, memo } = await loaded({ refreshAhead: true });
     clock.ms += 499;
     expect(await memo.get()).toBe('a');
     expect(l.calls()).toBe(1);
@@ -90,12 +91,7 @@ describe('ttlMemo', () => {
   });
 
   it('with refreshAhead, a failed background load leaves the current value in place and is tried again', async () => {
-    const clock = new ManualClock();
-    const l = loads<string>();
-    const memo = ttlMemo(clock, () => 1_000, l.load, { refreshAhead: true });
-    const first = memo.get();
-    l.pending[0]!.resolve('a');
-    await first;
+    const { clock, l, memo } = await loaded({ refreshAhead: true });
     clock.ms += 600;
     expect(await memo.get()).toBe('a');
     l.pending[1]!.reject(new Error('store down'));

@@ -17,16 +17,22 @@ const batch = (n: number) => ({ batchHash: `b${n}`, answer: { accepted: 1, dropp
 const noUsage = { take: () => [], giveBack: () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Submits `n` reports `spacingMs` apart; their answers. */
+async function spaced(committer: ReturnType<typeof createGroupCommitter>, n: number, spacingMs: number): Promise<Promise<BatchOutcome>[]> {
+  const answers: Promise<BatchOutcome>[] = [];
+  for (let i = 0; i < n; i++) {
+    answers.push(committer.submit(batch(i)));
+    await sleep(spacingMs);
+  }
+  return answers;
+}
+
 describe('group commit', () => {
   it('waits for a burst that is still arriving on an idle lane, so it goes in one commit', async () => {
     const r = recorder();
     const committer = createGroupCommitter(r.commit, noUsage, () => 'lane', { lingerMs: 20, gapMs: 150, maxWaitMs: 3_000, maxBatches: 200 });
-    const answers: Promise<BatchOutcome>[] = [];
     // Ten reports 25 ms apart: each within the gap of the last, the burst lasts well past the linger.
-    for (let i = 0; i < 10; i++) {
-      answers.push(committer.submit(batch(i)));
-      await sleep(25);
-    }
+    const answers = await spaced(committer, 10, 25);
     await sleep(300);
     expect(r.groups).toEqual([Array.from({ length: 10 }, (_, i) => `b${i}`)]);
     r.finishAll();
@@ -36,11 +42,7 @@ describe('group commit', () => {
   it('never holds the first report of a group past maxWaitMs, however long the burst', async () => {
     const r = recorder();
     const committer = createGroupCommitter(r.commit, noUsage, () => 'lane', { lingerMs: 10, gapMs: 80, maxWaitMs: 120, maxBatches: 200 });
-    const answers: Promise<BatchOutcome>[] = [];
-    for (let i = 0; i < 12; i++) {
-      answers.push(committer.submit(batch(i)));
-      await sleep(30);
-    }
+    const answers = await spaced(committer, 12, 30);
     // 12 reports over ~360 ms: the first commit started by 120 ms after the first report, before the burst ended.
     expect(r.groups.length).toBeGreaterThanOrEqual(1);
     expect(r.groups[0]!.length).toBeLessThan(12);
