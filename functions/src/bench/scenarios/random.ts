@@ -1,18 +1,11 @@
 /** Seeded randomness for the decision benchmark: the same seed gives the same suite everywhere. */
 
+import { mulberry32 } from '../../core/seeded-random';
+
 export type Rng = () => number;
 
-/** mulberry32: small, fast and good enough for simulation. */
-export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The benchmarks' generator (mulberry32). */
+export const seeded: (seed: number) => Rng = mulberry32;
 
 export function uniform(rng: Rng, lo: number, hi: number): number {
   return lo + (hi - lo) * rng();

@@ -1,4 +1,5 @@
 import { latencyBucket } from '../../core/latency-buckets';
+import { mulberry32 } from '../../core/seeded-random';
 import type { Histogram, SideCounts } from '../../core/types';
 
 /** What one simulated install saw in one minute: a WINDOW of shared/spec/telemetry-format.md, without its start. */
@@ -12,16 +13,7 @@ export interface InstallMinute {
 }
 
 /** A small seeded generator (mulberry32): the same scenario plays out the same way every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
