@@ -1,4 +1,5 @@
 import type { Canary } from '../../core/canary';
+import { mapBounded } from '../../core/map-bounded';
 import { standardHistogram } from '../../core/latency-buckets';
 import type { SideCounts, WindowSample } from '../../core/types';
 import type { CanaryMetrics, MetricsRange, MetricsSource } from '../../ports/metrics';
@@ -48,19 +49,14 @@ export function createTelemetryMetricsSource(options: TelemetrySourceOptions): M
       const keys: string[] = [];
       const key = (c: Canary, release: string) => `${c.platform}\u0000${release}`;
       for (const c of canaries) for (const r of [c.release, c.previousRelease]) if (r !== null && !keys.includes(key(c, r))) keys.push(key(c, r));
-      let next = 0;
-      const worker = async () => {
-        while (next < keys.length) {
-          const k = keys[next++]!;
-          const [platform, release] = k.split('\u0000') as [Canary['platform'], string];
-          const p = options.aggregates.read({ platform, release, from, to: range.end }).catch(
-            (err: unknown): TelemetryRead => ({ ok: false, error: `telemetry: ${String((err as Error)?.message ?? err)}`, retryable: true }),
-          );
-          reads.set(k, p);
-          await p;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, keys.length)) }, worker));
+      await mapBounded(keys, concurrency, async (k) => {
+        const [platform, release] = k.split('\u0000') as [Canary['platform'], string];
+        const p = options.aggregates.read({ platform, release, from, to: range.end }).catch(
+          (err: unknown): TelemetryRead => ({ ok: false, error: `telemetry: ${String((err as Error)?.message ?? err)}`, retryable: true }),
+        );
+        reads.set(k, p);
+        await p;
+      });
 
       const out = new Map<string, CanaryMetrics>();
       for (const c of canaries) {

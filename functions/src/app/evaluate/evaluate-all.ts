@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mapBounded } from '../../core/map-bounded';
 import { EVALUATED_STATUSES, type Canary } from '../../core/canary';
 import type { MttrFlag } from '../../core/mttr';
 import { lookbackWindows } from '../../core/tick';
@@ -30,19 +31,6 @@ const LEASE = 'evaluate-canaries';
 export function metricsRange(scheduleTime: number, windowMs: number, lagMs: number, windows: number): MetricsRange {
   const end = Math.floor((scheduleTime - lagMs) / windowMs) * windowMs;
   return { end, windowMs, windows };
-}
-
-async function pool<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
-  return out;
 }
 
 /** Open MTTR flags of every platform, in one query; the channel is the one the incident happened on. */
@@ -118,7 +106,7 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
     const ctx: TickContext = { policy, scheduleTime: t, tickKey: `tick-${iso}`, mttrFlags, ...(lease.fence ? { fence: lease.fence } : {}) };
     // The tick's audit entries are written under its term too: a run fenced out appends nothing.
     const held: EvaluateDeps = { ...deps, audit: fencedAuditLog(deps.audit, lease.fence) };
-    report.outcomes = await pool(canaries, settings.concurrency, async (canary) => {
+    report.outcomes = await mapBounded(canaries, settings.concurrency, async (canary) => {
       try {
         return await evaluateCanary(held, ctx, canary, metrics.get(canary.id), versions.get(canary.id));
       } catch (err) {
@@ -127,7 +115,7 @@ export async function evaluateAll(deps: EvaluateDeps, scheduleTime: string): Pro
         return { id: canary.id, status: 'failed', error } satisfies CanaryOutcome;
       }
     });
-    report.recoveries = await pool(watched, settings.concurrency, async ({ canary, population }) => {
+    report.recoveries = await mapBounded(watched, settings.concurrency, async ({ canary, population }) => {
       try {
         return await watchRecovery(held, ctx, canary, metrics.get(population.id));
       } catch (err) {

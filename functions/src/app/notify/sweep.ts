@@ -1,4 +1,5 @@
 import { deliverNotification, type DeliveryOutcome } from './deliver';
+import { mapBounded } from '../../core/map-bounded';
 import type { NotifyDeps } from './deps';
 
 /** Items per sweep; the rest wait for the next run (one minute later). */
@@ -14,17 +15,12 @@ const CONCURRENCY = 8;
 export async function sweepOutbox(deps: NotifyDeps, holder: string): Promise<Record<string, DeliveryOutcome>> {
   const ids = await deps.outbox.due(deps.clock.now(), SWEEP_LIMIT);
   const outcomes: Record<string, DeliveryOutcome> = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++];
-      try {
-        outcomes[id] = await deliverNotification(deps, id, holder);
-      } catch (err) {
-        deps.logger.error('notification delivery failed; the next sweep tries again', { id, error: String((err as Error)?.message ?? err) });
-      }
+  await mapBounded(ids, CONCURRENCY, async (id) => {
+    try {
+      outcomes[id] = await deliverNotification(deps, id, holder);
+    } catch (err) {
+      deps.logger.error('notification delivery failed; the next sweep tries again', { id, error: String((err as Error)?.message ?? err) });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
+  });
   return outcomes;
 }

@@ -1,4 +1,5 @@
 import type { RollbackDeps } from './deps';
+import { mapBounded } from '../../core/map-bounded';
 import { handleRollback, type RollbackRunOutcome } from './handle';
 
 /** How many canaries one reconciler run works on at once (keeps GitHub's concurrency limits far away). */
@@ -13,18 +14,13 @@ export async function reconcileRollbacks(deps: RollbackDeps, holder: string): Pr
   const reads = await deps.canaries.list({ status: ['rollback_requested', 'rolling_back'], limit: 200 });
   const ids = reads.filter((r) => r.ok).map((r) => (r.ok ? r.canary.id : ''));
   const out: Record<string, RollbackRunOutcome | `error: ${string}`> = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++];
-      try {
-        out[id] = await handleRollback(deps, id, holder);
-      } catch (err) {
-        // One canary's failure (the store, a bug) must not stop the others; the next run retries it.
-        out[id] = `error: ${err instanceof Error ? err.message : String(err)}`;
-      }
+  await mapBounded(ids, CONCURRENCY, async (id) => {
+    try {
+      out[id] = await handleRollback(deps, id, holder);
+    } catch (err) {
+      // One canary's failure (the store, a bug) must not stop the others; the next run retries it.
+      out[id] = `error: ${err instanceof Error ? err.message : String(err)}`;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
+  });
   return out;
 }
