@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Octokit } from '@octokit/rest';
+import * as logger from 'firebase-functions/logger';
 import { createHttpFetch } from './http-fetch';
 import { installRequestLimits } from './request-limits';
 
@@ -23,6 +24,8 @@ export interface GitHubClientOptions {
   throttle?: { enabled?: boolean };
   /** Requests in flight at once per token across this process (default GITHUB_CONCURRENCY_LIMIT). */
   maxConcurrent?: number;
+  /** Where Octokit's own request log goes (default: the functions logger at debug). */
+  requestLog?: (message: string) => void;
 }
 
 /**
@@ -40,7 +43,12 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
   const { Octokit: Base } = await import('@octokit/rest');
   const baseUrl = options.baseUrl ?? 'https://api.github.com';
   // node:http instead of the global fetch: a third of the CPU per request (http-fetch.ts).
-  const octokit = new Base({ auth: options.token, baseUrl, request: { fetch: createHttpFetch() } });
+  // Octokit's request log prints every answer of 400 or more with console.error, which Cloud
+  // Logging files as ERROR: a gate's expected 404 (code scanning not set up) on every call would
+  // look like an outage. The adapters turn answers into verdicts and errors; the log is for debugging.
+  const requestLog = options.requestLog ?? ((message: string) => logger.debug(`github: ${message}`));
+  const log = { debug: () => undefined, info: () => undefined, warn: (message: string) => logger.warn(`github: ${message}`), error: requestLog };
+  const octokit = new Base({ auth: options.token, baseUrl, request: { fetch: createHttpFetch() }, log });
   // Limits are counted per token: clients sharing one share the state (the token itself is not kept).
   const key = createHash('sha256').update(`${baseUrl}\n${options.token}`).digest('hex');
   const throttled = options.throttle?.enabled ?? true;
