@@ -97,14 +97,12 @@ export function createDocCache(db: Firestore) {
       state.latency = latency;
       for (const [h, e] of entries) state.entries.set(h, e);
     },
-    /** What this instance knows of the document, if anything (no read, no change of its recency). */
-    peek(path: string): DocState | undefined {
-      return docs.get(path);
-    },
-    /** A read just found the document absent (the shard layout's read of shard 0): no second read for it. */
-    absent(path: string): void {
+    /** The document is known absent (the layout read found shard 0 absent, or this commit creates the next link): no read for it; its state. */
+    absent(path: string): DocState {
+      const state = absentState();
       docs.delete(path);
-      docs.set(path, absentState());
+      docs.set(path, state);
+      return state;
     },
     /** The outcome of a write to these documents is unknown or was refused: read them again next time. */
     forget(paths: Iterable<string>): void {

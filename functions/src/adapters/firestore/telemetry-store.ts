@@ -52,6 +52,11 @@ interface Touched {
   dirty: boolean;
 }
 
+/** A document as a commit starts from it: the state it was read (or created) at, nothing changed yet. */
+function touchedDoc(ref: DocumentReference, base: Touched['base'], state: DocState): Touched {
+  return { ref, base, state, totals: { ...state.totals }, latency: { ...state.latency }, changed: new Map(), dirty: false, added: 0, closing: false };
+}
+
 /**
  * The aggregate store on Firestore. One commit is one atomic write over the minute documents its
  * batches touch, computed from this instance's view of their install entries (dedup markers,
@@ -103,6 +108,14 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
 
   const pathOf = (slot: Pick<Slot, 'b' | 'minute' | 'shard' | 'link'>) => refOf(slot.b.platform, slot.b.release, slot.minute, slot.shard, slot.link).path;
 
+  /** Where a batch's install goes in one minute under that minute's layout: its shard, the shard's chain, and the key of its slot. */
+  function place(layout: Map<string, Layout>, b: PendingBatch, minute: number) {
+    const l = layout.get(layouts.key(b.platform, b.release, minute))!;
+    const shard = shardOf(b.installHash, l.shards);
+    const chain = `${b.platform}/${b.release}/${minute}/${shard}`;
+    return { l, shard, chain, key: `${chain}#${b.installHash}` };
+  }
+
   /**
    * Looks every (install, minute) of the batches up along its chain: link 0 first, then the next
    * one while the install is not in a closed link. One read per step for the documents this
@@ -113,20 +126,17 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
     const creating = new Map<string, { ref: DocumentReference; base: Touched['base'] }>();
     for (const b of batches) {
       for (const minute of [b.markerMinute, ...b.windows.map((w) => w.minute)]) {
-        const l = layout.get(layouts.key(b.platform, b.release, minute))!;
+        const { l, shard, chain, key } = place(layout, b, minute);
         // A minute nobody wrote yet: its shard 0 is created with the layout, whatever installs this commit holds.
         if (l.creating) {
           const ref = refOf(b.platform, b.release, minute, 0, 0);
           creating.set(ref.path, { ref, base: { platform: b.platform, release: b.release, minute, shard: 0, k: l.shards, link: 0 } });
         }
-        const shard = shardOf(b.installHash, l.shards);
-        const chain = `${b.platform}/${b.release}/${minute}/${shard}`;
-        const key = `${chain}#${b.installHash}`;
         if (!slots.has(key)) slots.set(key, { b, minute, chain, shard, k: l.shards, link: 0, found: false });
       }
     }
-    for (const path of creating.keys()) cache.absent(path);
     const states = new Map<string, DocState>();
+    for (const path of creating.keys()) states.set(path, cache.absent(path));
     let open = [...slots.values()];
     for (let step = 0; open.length > 0; step++) {
       if (step >= MAX_LINKS) throw new Error(`telemetry: a minute's chain is longer than ${MAX_LINKS} documents`);
@@ -150,38 +160,33 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
   }
 
   function apply(batches: PendingBatch[], layout: Map<string, Layout>, located: Awaited<ReturnType<typeof locate>>, touched: Map<string, Touched>, limits: Parameters<TelemetryStore['commit']>[2]): BatchOutcome[] {
-    const touch = (path: string, base: Touched['base'], ref: DocumentReference): Touched => {
-      let doc = touched.get(path);
-      if (!doc) {
-        const state = located.states.get(path)!;
-        touched.set(path, (doc = { ref, base, state, totals: { ...state.totals }, latency: { ...state.latency }, changed: new Map(), dirty: false, added: 0, closing: false }));
-      }
+    const touch = (ref: DocumentReference, base: Touched['base']): Touched => {
+      let doc = touched.get(ref.path);
+      if (!doc) touched.set(ref.path, (doc = touchedDoc(ref, base, located.states.get(ref.path)!)));
       return doc;
     };
     /** The chain's open link as this commit leaves it (a link it closed hands over to the next one, which it creates). */
     const tails = new Map<string, Touched>();
     const placed = new Map<string, Touched>();
-    const shardIn = (b: PendingBatch, minute: number) => shardOf(b.installHash, layout.get(layouts.key(b.platform, b.release, minute))!.shards);
-    const slotKey = (b: PendingBatch, minute: number) => `${b.platform}/${b.release}/${minute}/${shardIn(b, minute)}#${b.installHash}`;
     /** The install has no entry in the minute yet, stored or given by this commit. */
-    const isNew = (b: PendingBatch, minute: number) => !placed.has(slotKey(b, minute)) && !located.slots.get(slotKey(b, minute))!.found;
+    const isNew = (b: PendingBatch, minute: number) => {
+      const { key } = place(layout, b, minute);
+      return !placed.has(key) && !located.slots.get(key)!.found;
+    };
     const docFor = (b: PendingBatch, minute: number): Touched => {
-      const shard = shardIn(b, minute);
-      const key = slotKey(b, minute);
+      const { key } = place(layout, b, minute);
       const known = placed.get(key);
       if (known) return known;
       const slot = located.slots.get(key)!;
-      const base = { platform: b.platform, release: b.release, minute, shard, k: slot.k, link: slot.link };
-      let doc = touch(pathOf(slot), base, refOf(b.platform, b.release, minute, shard, slot.link));
+      const base = { platform: b.platform, release: b.release, minute, shard: slot.shard, k: slot.k, link: slot.link };
+      let doc = touch(refOf(b.platform, b.release, minute, slot.shard, slot.link), base);
       if (!slot.found) {
         doc = tails.get(slot.chain) ?? doc;
         while (doc.closing || doc.state.full || doc.state.count + doc.added >= capacity) {
           if (!doc.closing && !doc.state.full) ((doc.closing = true), (doc.dirty = true));
-          const link = doc.base.link + 1;
-          const ref = refOf(b.platform, b.release, minute, shard, link);
-          cache.absent(ref.path);
-          located.states.set(ref.path, cache.peek(ref.path)!);
-          doc = touch(ref.path, { ...base, link }, ref);
+          const ref = refOf(b.platform, b.release, minute, slot.shard, doc.base.link + 1);
+          located.states.set(ref.path, cache.absent(ref.path));
+          doc = touch(ref, { ...base, link: doc.base.link + 1 });
         }
         tails.set(slot.chain, doc);
         doc.added += 1;
@@ -263,10 +268,7 @@ export function createFirestoreTelemetryStore(db: Firestore, options: FirestoreT
         for (const [path, c] of located.creating) {
           if (!written.has(layouts.key(c.base.platform, c.base.release, c.base.minute))) continue;
           let doc = touched.get(path);
-          if (!doc) {
-            const state = cache.peek(path)!;
-            touched.set(path, (doc = { ref: c.ref, base: c.base, state, totals: { ...state.totals }, latency: { ...state.latency }, changed: new Map(), dirty: false, added: 0, closing: false }));
-          }
+          if (!doc) touched.set(path, (doc = touchedDoc(c.ref, c.base, located.states.get(path)!)));
           doc.dirty = true;
         }
         const dirty = [...touched.values()].filter((d) => d.dirty);
