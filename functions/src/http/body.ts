@@ -1,10 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './errors';
-import { loneSurrogatePaths, MAX_JSON_DEPTH, nestedDeeperThan } from './json-guard';
-
-/** Only a \uD800-\uDFFF escape can put a surrogate into parsed text (UTF-8 decoding never does). */
-export const MAY_HOLD_SURROGATE = /\\u[dD][89a-fA-F]/;
+import { loneSurrogatesIn, MAX_JSON_DEPTH, nestedDeeperThan } from './json-guard';
 
 /** Bodies larger than this are refused with 413 before any parsing. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -69,8 +66,7 @@ export function jsonBody(limit = BODY_LIMIT_BYTES) {
       } catch {
         throw new HttpError(400, { error: 'malformed_json', detail: 'the body must be one JSON object (it is read as JSON whatever the Content-Type)' });
       }
-      // Most bodies skip the walk (see MAY_HOLD_SURROGATE).
-      const lone = MAY_HOLD_SURROGATE.test(text) ? loneSurrogatePaths(parsed) : [];
+      const lone = loneSurrogatesIn(text, parsed);
       if (lone.length > 0) {
         throw new HttpError(400, {
           error: 'invalid_request',

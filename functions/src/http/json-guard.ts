@@ -45,3 +45,11 @@ export function loneSurrogatePaths(value: unknown, limit = 10, path: string[] = 
   }
   return out;
 }
+
+/** Only a \uD800-\uDFFF escape can put a surrogate into parsed text (UTF-8 decoding never does). */
+const MAY_HOLD_SURROGATE = /\\u[dD][89a-fA-F]/;
+
+/** loneSurrogatePaths of `parsed`, the JSON of `text`; most bodies skip the walk: their text holds no surrogate escape. */
+export function loneSurrogatesIn(text: string, parsed: unknown): string[] {
+  return MAY_HOLD_SURROGATE.test(text) ? loneSurrogatePaths(parsed) : [];
+}

@@ -2,10 +2,10 @@ import type { Request, Response } from 'express';
 import { checkReport } from '../../app/telemetry/report-check';
 import { firstProblem, TelemetryBody, type TelemetryReport } from '../../app/telemetry/report-schema';
 import type { IngestKey } from '../../ports';
-import { MAY_HOLD_SURROGATE, readRawBody } from '../body';
+import { readRawBody } from '../body';
 import { originHeaders } from '../cors';
 import { HttpError } from '../errors';
-import { loneSurrogatePaths, MAX_JSON_DEPTH, nestedDeeperThan } from '../json-guard';
+import { loneSurrogatesIn, MAX_JSON_DEPTH, nestedDeeperThan } from '../json-guard';
 import { printable, type LogRecord, type LogSink } from '../log';
 import type { createRateLimiter } from '../rate-limit';
 import type { TelemetryHttpDeps } from '../telemetry-deps';
@@ -48,7 +48,7 @@ async function appCheckFails(deps: TelemetryHttpDeps, key: IngestKey, req: Reque
 function unsafeJson(text: string, body: unknown, shapeKnown: boolean): boolean {
   // A body the check accepted is at most five levels deep; any other is measured before zod reads it.
   if (!shapeKnown && nestedDeeperThan(text, MAX_JSON_DEPTH)) return true;
-  return MAY_HOLD_SURROGATE.test(text) && loneSurrogatePaths(body).length > 0;
+  return loneSurrogatesIn(text, body).length > 0;
 }
 
 /**
